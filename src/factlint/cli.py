@@ -1,0 +1,250 @@
+"""The command line: a thin typer layer over the library.
+
+Exit codes: 0 clean, 1 findings at or above ``--fail-on``, 2 usage,
+configuration or input error (one line on stderr naming the file and place),
+3 internal error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from factlint import __version__
+from factlint.errors import FactlintError, UsageError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+app = typer.Typer(
+    name="factlint",
+    help="Cross-check figures extracted from official documents.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+_DEBUG = False
+
+
+def guarded(command: F) -> F:
+    """Map what a command raises to the documented exit codes, in one line on stderr."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            code = command(*args, **kwargs)
+        except FactlintError as exc:
+            code = _fail(str(exc), EXIT_INPUT)
+        except KeyboardInterrupt:
+            code = _fail("interrupted", EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            code = EXIT_OK
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback
+            if _DEBUG:
+                traceback.print_exc()
+            code = _fail(
+                f"internal error: {type(exc).__name__}: {exc} "
+                "(a bug in factlint; rerun with --debug for the traceback)",
+                EXIT_INTERNAL,
+            )
+        raise typer.Exit(int(code or 0))
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    html = "html"
+    junit = "junit"
+    github = "github"
+    markdown = "markdown"
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"factlint {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Cross-check figures extracted from official documents."""
+
+
+@app.command()
+@guarded
+def check(
+    project_dir: Annotated[
+        Path, typer.Argument(help="Project directory holding facts/ and checks/.")
+    ] = Path("."),
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the output here instead of stdout.")
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write the HTML report [default: PROJECT_DIR/reports/index.html]."
+        ),
+    ] = None,
+    no_report: Annotated[
+        bool, typer.Option("--no-report", help="Do not write the HTML report.")
+    ] = False,
+    fail_on: Annotated[
+        FailOn, typer.Option(help="Lowest severity of an unwaived finding that fails the run.")
+    ] = FailOn.error,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            help="Baseline file (factlint baseline) or earlier JSON report: fail only on findings "
+            "not in it; its stale entries are reported (FL070)."
+        ),
+    ] = None,
+    compare: Annotated[
+        Path | None,
+        typer.Option(
+            "--compare", metavar="OLD.json",
+            help="An earlier JSON report: list new, resolved and unchanged findings since it.",
+        ),
+    ] = None,
+) -> int:
+    """Check a project: schema, provenance, rules and waivers; write the report."""
+    from factlint.commands.check import run_check_command
+
+    return run_check_command(
+        project_dir, fmt=fmt.value, output=output, report=report, no_report=no_report,
+        fail_on=fail_on.value, baseline=baseline, compare_with=compare,
+    )
+
+
+@app.command("rules")
+@guarded
+def rules_command(
+    project_dir: Annotated[Path | None, typer.Argument(help="Also list this project's rules.")] = None,
+) -> int:
+    """List the rule kinds and, given a project, its rules."""
+    from factlint.commands.explain import list_rules
+
+    return list_rules(project_dir)
+
+
+@app.command()
+@guarded
+def explain(code: Annotated[str, typer.Argument(help="A code such as FL103.")]) -> int:
+    """Print the documentation of a rule kind or built-in check."""
+    from factlint.commands.explain import explain_code
+
+    return explain_code(code)
+
+
+gx_app = typer.Typer(
+    name="gx", help="Great Expectations: Data Docs and suite export.", no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(gx_app, name="gx")
+
+
+@gx_app.command("docs")
+@guarded
+def gx_docs(
+    project_dir: Annotated[Path, typer.Argument(help="Project directory.")] = Path("."),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Directory [default: PROJECT_DIR/reports/gx].")
+    ] = None,
+) -> int:
+    """Build GX Data Docs for the project's GX suites (open index.html offline)."""
+    from factlint.commands.gx import build_docs
+
+    return build_docs(project_dir, output)
+
+
+@gx_app.command("export")
+@guarded
+def gx_export(
+    project_dir: Annotated[Path, typer.Argument(help="Project directory.")] = Path("."),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the suite JSON here instead of stdout.")
+    ] = None,
+) -> int:
+    """Write a GX suite derived from factlint's schema and bound rules."""
+    from factlint.commands.gx import export_suite
+
+    return export_suite(project_dir, output)
+
+
+@app.command()
+@guarded
+def baseline(
+    project_dir: Annotated[Path, typer.Argument(help="Project directory.")] = Path("."),
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Baseline file to write.")
+    ] = Path("factlint-baseline.json"),
+) -> int:
+    """Record the current findings as a baseline (see check --baseline)."""
+    from factlint.commands.gate import write_baseline
+
+    return write_baseline(project_dir, output)
+
+
+@app.command()
+@guarded
+def diff(
+    old: Annotated[Path, typer.Argument(help="An earlier JSON report.")],
+    new: Annotated[Path, typer.Argument(help="A later JSON report.")],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text, json or markdown.")] = Format.text,
+) -> int:
+    """List new, resolved and unchanged findings between two JSON reports."""
+    from factlint.commands.gate import diff_reports
+
+    return diff_reports(old, new, fmt.value)
+
+
+def _fail(message: str, code: int) -> int:
+    sys.stderr.write(f"factlint: {message}\n")
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app and return the documented exit code."""
+    global _DEBUG
+    args = list(sys.argv[1:] if argv is None else argv)
+    _DEBUG = "--debug" in args
+    args = [a for a in args if a != "--debug"]
+    try:
+        app(args=args, prog_name="factlint", standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else EXIT_INPUT)
+    except KeyboardInterrupt:
+        return _fail("interrupted", EXIT_INTERRUPTED)
+    return EXIT_OK
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,1 @@
+"""Command implementations behind the thin CLI (imported lazily to keep --help fast)."""

@@ -1,0 +1,75 @@
+"""``factlint check``: run the engine, emit the chosen format, write the HTML report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from factlint.commands.gate import load_baseline, load_report, stale_findings
+from factlint.engine import RunResult, run_check
+from factlint.findings import Finding, Severity
+from factlint.outputs import atomic_write, refuse_inputs
+from factlint.report.changes import compare
+from factlint.report.data import report_data
+from factlint.report.emit import emit
+
+DEFAULT_REPORT = Path("reports") / "index.html"
+
+
+def _apply_baseline(result: RunResult, baseline: Path) -> tuple[set[str], dict[str, Any]]:
+    """Mark what the baseline knows; add FL070 for its stale entries."""
+    entries = load_baseline(baseline)
+    present = {f.fingerprint for f in result.findings}
+    stale = stale_findings(entries, present, str(baseline))
+    result.findings = sorted([*result.findings, *stale], key=Finding.sort_key)
+    known = {e["fingerprint"] for e in entries}
+    info = {
+        "file": str(baseline), "entries": len(known), "matched": len(known & present),
+        "stale": len(stale),
+    }
+    return known, info
+
+
+def run_check_command(
+    project_dir: Path,
+    *,
+    fmt: str,
+    output: Path | None,
+    report: Path | None,
+    no_report: bool,
+    fail_on: str,
+    baseline: Path | None = None,
+    compare_with: Path | None = None,
+) -> int:
+    threshold = None if fail_on == "never" else Severity(fail_on)
+    result = run_check(project_dir)
+    inputs = [project_dir / p for p in result.project.inputs]
+    inputs += [p for p in (baseline, compare_with) if p is not None]
+    report_path = None if no_report else (report or project_dir / DEFAULT_REPORT)
+    for target in (output, report_path):
+        if target is not None:
+            refuse_inputs(target, inputs)
+    earlier = load_report(compare_with) if compare_with is not None else None
+    known: set[str] = set()
+    about = None
+    if baseline is not None:
+        known, about = _apply_baseline(result, baseline)
+    data = report_data(result, threshold, baselined=known, baseline=about)
+    if earlier is not None and compare_with is not None:
+        data["comparison"] = compare(
+            earlier, data, old_label=str(compare_with), new_label="this run"
+        )
+    if report_path is not None:
+        atomic_write(report_path, emit("html", data))
+    if output is not None:
+        atomic_write(output, emit(fmt, data))
+    elif fmt == "text":
+        emit("text", data, console=Console(highlight=False))
+        if report_path is not None:
+            Console(highlight=False).print(f"report: {report_path}", markup=False)
+    else:
+        sys.stdout.write(emit(fmt, data))
+    return 1 if data["gate"]["failing"] else 0

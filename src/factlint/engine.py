@@ -1,0 +1,287 @@
+"""Run a project's checks: load, schema, provenance, rules, waivers -> findings.
+
+The engine alone turns rule outcomes into findings. A rule that crashes
+becomes a finding and the other rules go on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from factlint.errors import FactlintError
+from factlint.findings import Bounds, Finding, Severity, Status, Waiver
+from factlint.normalise import normalise_facts
+from factlint.project import Project, file_digest, load_project
+from factlint.provenance import check_provenance
+from factlint.registry import Registries
+from factlint.rules import KINDS
+from factlint.rules.base import RuleContext, RuleSpec
+from factlint.rules.loader import RuleSet, load_rule_sets
+from factlint.schema import validate_facts
+from factlint.tables import FILE_COLUMN, LINE_COLUMN
+from factlint.waivers import apply_waivers, load_waivers
+
+
+def run_time() -> dt.datetime:
+    """Now, or ``SOURCE_DATE_EPOCH`` when set, so reports can be reproduced byte for byte."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
+
+
+@dataclass
+class RuleRun:
+    """What one rule did: how many checks, how many failed, derived values."""
+
+    rule: RuleSpec
+    checks: int = 0
+    failed: int = 0
+    unverifiable: int = 0
+    derived: int = 0
+    crashed: bool = False
+
+
+@dataclass
+class RunResult:
+    project: Project
+    rule_set: RuleSet
+    findings: list[Finding]
+    facts: pd.DataFrame
+    """The normalised table: valid stated facts and derived values."""
+    waivers: list[Waiver]
+    rule_runs: list[RuleRun] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    generated: dt.datetime = field(default_factory=run_time)
+
+    def failing(self, fail_on: Severity | None) -> list[Finding]:
+        """Unwaived findings at or above ``fail_on`` (None: never fail)."""
+        if fail_on is None:
+            return []
+        return [f for f in self.findings if not f.waived and f.severity.rank >= fail_on.rank]
+
+    def counts(self) -> dict[str, int]:
+        counter = Counter(f.severity.value for f in self.findings if not f.waived)
+        return {
+            "error": counter["error"],
+            "warning": counter["warning"],
+            "info": counter["info"],
+            "waived": sum(1 for f in self.findings if f.waived),
+            "total": len(self.findings),
+        }
+
+
+def _locator(stated: pd.DataFrame) -> dict[str, tuple[str, int]]:
+    """Fact id -> (file, line) of its first row; built once per run."""
+    first = stated.drop_duplicates("id")
+    return dict(
+        zip(
+            first["id"].tolist(),
+            zip(first[FILE_COLUMN].astype(str).tolist(), first[LINE_COLUMN].astype(int).tolist(),
+                strict=True),
+            strict=True,
+        )
+    )
+
+
+def _location(where: dict[str, tuple[str, int]], ids: tuple[str, ...]) -> tuple[str | None, int | None]:
+    for fact_id in ids:
+        if fact_id in where:
+            return where[fact_id]
+    return None, None
+
+
+def _bounds(row: pd.Series, prefix: str) -> Bounds | None:
+    lo, hi = row[f"{prefix}_lo"], row[f"{prefix}_hi"]
+    if pd.isna(lo) and pd.isna(hi):
+        return None
+    return Bounds(
+        lo=float(lo), hi=float(hi), lo_open=bool(row[f"{prefix}_lo_open"]),
+        hi_open=bool(row[f"{prefix}_hi_open"]), unit=str(row["unit"]),
+    )
+
+
+def _rule_findings(
+    rule: RuleSpec, outcomes: pd.DataFrame, where: dict[str, tuple[str, int]]
+) -> list[Finding]:
+    code = KINDS[rule.kind].code
+    found: list[Finding] = []
+    for _, row in outcomes[outcomes["status"] != "ok"].iterrows():
+        ids = tuple(dict.fromkeys(row["facts"]))
+        file, line = _location(where, ids)
+        status_value = row["status"]
+        if status_value == "unverifiable":
+            severity, status = Severity.INFO, Status.UNVERIFIABLE
+        elif status_value == "undefined":
+            severity, status = Severity.ERROR, Status.RULE_ERROR
+        else:
+            severity, status = rule.severity, Status.DISCREPANCY
+        gap = row["gap"]
+        found.append(
+            Finding(
+                code=code,
+                rule=rule.id,
+                severity=severity,
+                status=status,
+                message=str(row["message"]) or rule.description,
+                facts=ids,
+                stated=_bounds(row, "stated"),
+                computed=_bounds(row, "computed"),
+                gap=None if pd.isna(gap) else float(gap),
+                relative_gap=None if pd.isna(row["relative_gap"]) else float(row["relative_gap"]),
+                file=file,
+                line=line,
+            )
+        )
+    return found
+
+
+def _name_culprits(findings: list[Finding], outcomes: list[pd.DataFrame]) -> list[Finding]:
+    """Name the likeliest culprit where one fact takes part in several failing checks.
+
+    A fact that fails two or more identities while each partner passes in some
+    other check is the one to look at first.
+    """
+    if not outcomes:
+        return findings
+    table = pd.concat(outcomes, ignore_index=True)[["facts", "status"]]
+    table = table[table["status"].isin(["ok", "discrepancy"])].explode("facts")
+    failed = table[table["status"] == "discrepancy"]["facts"].value_counts()
+    passed = set(table[table["status"] == "ok"]["facts"])
+    out: list[Finding] = []
+    for finding in findings:
+        if finding.status is Status.DISCREPANCY and len(finding.facts) > 1:
+            suspects = [f for f in finding.facts if failed.get(f, 0) >= 2]
+            if len(suspects) == 1:
+                partners = [f for f in finding.facts if f != suspects[0]]
+                if all(p in passed for p in partners):
+                    finding = Finding(**{**finding.__dict__, "culprit": suspects[0]})
+        out.append(finding)
+    return out
+
+
+def run_rules(
+    rule_set: RuleSet, registries: Registries, table: pd.DataFrame, stated: pd.DataFrame
+) -> tuple[list[Finding], pd.DataFrame, list[RuleRun]]:
+    """Run every rule in order; derived values of earlier rules feed later ones."""
+    findings: list[Finding] = []
+    runs: list[RuleRun] = []
+    all_outcomes: list[pd.DataFrame] = []
+    counter = [0]
+    where = _locator(stated)
+    for rule in rule_set.rules:
+        kind = KINDS[rule.kind]
+        run = RuleRun(rule=rule)
+        runs.append(run)
+        ctx = RuleContext(
+            facts=table, registries=registries, settings=rule_set.settings, rule=rule,
+            derived_counter=counter,
+        )
+        try:
+            result = kind.check(ctx, rule.params)
+        except FactlintError as exc:
+            run.crashed = True
+            findings.append(_rule_error(rule, kind.code, f"rule `{rule.id}` cannot run: {exc}"))
+            continue
+        except Exception as exc:  # noqa: BLE001 - a crashing rule must not stop the others
+            run.crashed = True
+            findings.append(
+                _rule_error(
+                    rule, kind.code,
+                    f"rule `{rule.id}` crashed ({type(exc).__name__}: {exc}); the other rules ran",
+                )
+            )
+            continue
+        out = result.outcomes
+        run.checks = len(out)
+        run.failed = int((out["status"] == "discrepancy").sum()) if len(out) else 0
+        run.unverifiable = int((out["status"] == "unverifiable").sum()) if len(out) else 0
+        if result.derived is not None and len(result.derived):
+            run.derived = len(result.derived)
+            table = pd.concat([table, result.derived], ignore_index=True)
+        if not len(out) and not run.derived:
+            findings.append(
+                Finding(
+                    code="FL050",
+                    rule=rule.id,
+                    severity=Severity.ERROR,
+                    status=Status.RULE_ERROR,
+                    message=(
+                        f"rule `{rule.id}` selects no facts it can check (a dead rule): "
+                        "its selectors match nothing in the fact base"
+                    ),
+                    file=rule.file,
+                )
+            )
+            continue
+        all_outcomes.append(out)
+        findings.extend(_rule_findings(rule, out, where))
+    return _name_culprits(findings, all_outcomes), table, runs
+
+
+def _rule_error(rule: RuleSpec, code: str, message: str) -> Finding:
+    return Finding(
+        code="FL051", rule=rule.id, severity=Severity.ERROR, status=Status.RULE_ERROR,
+        message=message, file=rule.file, details=(("kind_code", code),),
+    )
+
+
+def run_check(root: Path, *, today: dt.date | None = None) -> RunResult:
+    """Check the project at ``root``; raise InputError for unusable input."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = now - clock
+        clock = now
+
+    generated = run_time()
+    project = load_project(root)
+    rule_set = load_rule_sets(root / "checks", project.registries, root=root)
+    waivers = load_waivers(root, {r.id for r in rule_set.rules})
+    for path in rule_set.files:
+        project.inputs[path] = file_digest(root / path)
+    if (root / "checks" / "waivers.yaml").is_file():
+        project.inputs["checks/waivers.yaml"] = file_digest(root / "checks" / "waivers.yaml")
+    lap("load")
+
+    findings, valid = validate_facts(project.facts, project.registries, set(project.sources["id"]))
+    lap("schema")
+    findings += check_provenance(project.facts, project.source_texts)
+    lap("provenance")
+
+    stated = project.facts
+    table = normalise_facts(
+        stated[valid.to_numpy()], project.registries,
+        approx_tolerance=rule_set.settings.approx_tolerance,
+    )
+    rule_findings, table, runs = run_rules(rule_set, project.registries, table, stated)
+    findings += rule_findings
+    lap("rules")
+
+    if (root / "checks" / "gx").is_dir():
+        # Great Expectations is heavy: imported only for projects that ship GX suites
+        from factlint.gx.runner import run_gx_suites
+
+        findings += run_gx_suites(root, stated, table, inputs=project.inputs)
+        lap("gx")
+
+    findings = apply_waivers(findings, waivers, today or generated.date())
+    findings.sort(key=Finding.sort_key)
+    lap("waivers")
+    return RunResult(
+        project=project, rule_set=rule_set, findings=findings, facts=table, waivers=waivers,
+        rule_runs=runs, timings=timings, generated=generated,
+    )
+
+
+__all__ = ["RuleRun", "RunResult", "run_check", "run_time"]

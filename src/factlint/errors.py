@@ -1,0 +1,67 @@
+"""The exceptions factlint raises on purpose.
+
+Exception tree::
+
+    FactlintError                 base; never escapes the CLI as a traceback
+    ├── UsageError                bad command line (exit 2)
+    └── InputError                an input file cannot be used (exit 2)
+        ├── ProjectError          the project directory lacks what it needs
+        ├── TableError            a CSV table is malformed
+        ├── RegistryError         a units / metrics / entities registry is malformed
+        ├── RuleSetError          a rule set or waiver file is malformed
+        └── FormulaError          a formula does not parse or uses a forbidden construct
+
+Anything else that escapes is a bug: the CLI reports it as an internal error
+(exit 3) in one line, with the traceback only under ``--debug``.
+
+Problems *in the data* (a fact that fails its schema, a quote missing from its
+source, a discrepancy) are not exceptions: they are findings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class FactlintError(Exception):
+    """Base of every error factlint raises on purpose."""
+
+
+class UsageError(FactlintError):
+    """The command line asks for something impossible."""
+
+
+class InputError(FactlintError):
+    """An input file cannot be used; the message names the file and the place."""
+
+    def __init__(self, path: Path | str | None, where: str | None, message: str) -> None:
+        self.path = str(path) if path is not None else None
+        self.where = where
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        place = self.path or ""
+        if self.where:
+            place = f"{place}:{self.where}" if place else self.where
+        return f"{place}: {self.message}" if place else self.message
+
+
+class ProjectError(InputError):
+    """The project directory lacks ``facts/`` or a required file."""
+
+
+class TableError(InputError):
+    """A CSV table is malformed (ragged row, bad encoding, missing column...)."""
+
+
+class RegistryError(InputError):
+    """A registry file (units, metrics, entities) is malformed."""
+
+
+class RuleSetError(InputError):
+    """A rule set or waiver file is malformed (unknown key, bad selector...)."""
+
+
+class FormulaError(InputError):
+    """A formula expression does not parse or uses a forbidden construct."""

@@ -1,0 +1,610 @@
+"""Rounding-aware interval arithmetic, vectorised over numpy arrays.
+
+A figure in a document is never a float: "20.8%" stands for every value that
+rounds to 20.8, "less than 0.4%" for everything below 0.4. This module keeps
+such figures as intervals ``[lo, hi]`` with open or closed ends, propagates
+them through arithmetic, and compares them so that rounding is never an error
+while a real contradiction always is.
+
+Conventions:
+
+* An infinite end is always open (it is never attained).
+* A NaN bound means *undefined*: a malformed written value, or a quotient by
+  an interval that contains 0. Undefined propagates through arithmetic.
+* An empty interval (``lo > hi``, or ``lo == hi`` with an open end) can only
+  come from :meth:`Interval.intersect`; see :attr:`Interval.empty`.
+
+Every operation works on whole arrays at once; nothing loops per element.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Union
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+Operand = Union["Interval", npt.ArrayLike]
+CompareOp = Literal["==", "<", "<=", ">", ">="]
+
+#: Relative slack that absorbs float noise when intervals are compared.
+EPSILON = 1e-9
+_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
+
+
+def _floats(values: npt.ArrayLike) -> FloatArray:
+    return np.atleast_1d(np.asarray(values, dtype=np.float64))
+
+
+def _bools(values: npt.ArrayLike) -> BoolArray:
+    return np.atleast_1d(np.asarray(values, dtype=np.bool_))
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A vector of intervals [lo, hi] with open/closed ends.
+
+    NaN bounds mean undefined (e.g. division by an interval containing 0).
+    Arrays of length 1 broadcast against longer ones in arithmetic, so a
+    constant can be written as ``Interval.point(100.0)`` or a plain number.
+    """
+
+    lo: FloatArray
+    hi: FloatArray
+    lo_open: BoolArray
+    hi_open: BoolArray
+
+    def __post_init__(self) -> None:
+        lo, hi = _floats(self.lo), _floats(self.hi)
+        lo_open, hi_open = _bools(self.lo_open), _bools(self.hi_open)
+        lo, hi, lo_open, hi_open = (
+            np.array(a) for a in np.broadcast_arrays(lo, hi, lo_open, hi_open)
+        )
+        # an infinite end is never attained, and an undefined end has no openness
+        lo_open = (lo_open | np.isneginf(lo)) & ~np.isnan(lo)
+        hi_open = (hi_open | np.isposinf(hi)) & ~np.isnan(hi)
+        object.__setattr__(self, "lo", lo)
+        object.__setattr__(self, "hi", hi)
+        object.__setattr__(self, "lo_open", lo_open)
+        object.__setattr__(self, "hi_open", hi_open)
+
+    # -- construction -------------------------------------------------------
+
+    @classmethod
+    def point(cls, values: npt.ArrayLike) -> Interval:
+        """Degenerate intervals [v, v]: exact values such as a computed constant."""
+        v = _floats(values)
+        return cls(v, v.copy(), np.zeros(v.shape, bool), np.zeros(v.shape, bool))
+
+    @classmethod
+    def of(
+        cls,
+        lo: npt.ArrayLike,
+        hi: npt.ArrayLike,
+        lo_open: npt.ArrayLike = False,
+        hi_open: npt.ArrayLike = False,
+    ) -> Interval:
+        """Intervals from any array-likes (lists, scalars); arguments broadcast."""
+        return cls(_floats(lo), _floats(hi), _bools(lo_open), _bools(hi_open))
+
+    @classmethod
+    def closed(cls, lo: npt.ArrayLike, hi: npt.ArrayLike) -> Interval:
+        """Closed intervals [lo, hi]."""
+        lo_a, hi_a = np.broadcast_arrays(_floats(lo), _floats(hi))
+        return cls(lo_a, hi_a, np.zeros(lo_a.shape, bool), np.zeros(lo_a.shape, bool))
+
+    @classmethod
+    def undefined_like(cls, n: int) -> Interval:
+        """``n`` undefined intervals (NaN bounds)."""
+        nan = np.full(n, np.nan)
+        return cls(nan, nan.copy(), np.zeros(n, bool), np.zeros(n, bool))
+
+    # -- container protocol -------------------------------------------------
+
+    def __len__(self) -> int:
+        return int(self.lo.shape[0])
+
+    def take(self, indices: npt.ArrayLike) -> Interval:
+        """The intervals at ``indices`` (integer positions or a boolean mask)."""
+        idx = np.asarray(indices)
+        return Interval(self.lo[idx], self.hi[idx], self.lo_open[idx], self.hi_open[idx])
+
+    def __getitem__(self, index: int) -> tuple[float, float, bool, bool]:
+        return (
+            float(self.lo[index]),
+            float(self.hi[index]),
+            bool(self.lo_open[index]),
+            bool(self.hi_open[index]),
+        )
+
+    def __iter__(self) -> Any:
+        return (self[i] for i in range(len(self)))
+
+    # -- properties ---------------------------------------------------------
+
+    @property
+    def undefined(self) -> BoolArray:
+        """True where a bound is NaN."""
+        return np.isnan(self.lo) | np.isnan(self.hi)
+
+    @property
+    def empty(self) -> BoolArray:
+        """True where no number lies in the interval (only intersections produce these)."""
+        with np.errstate(invalid="ignore"):
+            empty = (self.lo > self.hi) | ((self.lo == self.hi) & (self.lo_open | self.hi_open))
+        return np.asarray(empty, dtype=bool)
+
+    @property
+    def mid(self) -> FloatArray:
+        with np.errstate(invalid="ignore"):
+            return np.asarray((self.lo + self.hi) / 2.0, dtype=np.float64)
+
+    @property
+    def width(self) -> FloatArray:
+        with np.errstate(invalid="ignore"):
+            return np.asarray(self.hi - self.lo, dtype=np.float64)
+
+    def contains(self, values: npt.ArrayLike) -> BoolArray:
+        """True where ``values`` lie in the interval (open ends honoured, no slack)."""
+        x = _floats(values)
+        with np.errstate(invalid="ignore"):
+            above = np.where(self.lo_open, x > self.lo, x >= self.lo)
+            below = np.where(self.hi_open, x < self.hi, x <= self.hi)
+        return np.asarray(above & below, dtype=bool)
+
+    # -- arithmetic ---------------------------------------------------------
+
+    def neg(self) -> Interval:
+        return Interval(-self.hi, -self.lo, self.hi_open, self.lo_open)
+
+    def __neg__(self) -> Interval:
+        return self.neg()
+
+    def __add__(self, other: Operand) -> Interval:
+        b = _coerce(other)
+        with np.errstate(invalid="ignore"):
+            return Interval(
+                self.lo + b.lo, self.hi + b.hi, self.lo_open | b.lo_open, self.hi_open | b.hi_open
+            )
+
+    def __radd__(self, other: Operand) -> Interval:
+        return self + other
+
+    def __sub__(self, other: Operand) -> Interval:
+        return self + _coerce(other).neg()
+
+    def __rsub__(self, other: Operand) -> Interval:
+        return _coerce(other) + self.neg()
+
+    def __mul__(self, other: Operand) -> Interval:
+        b = _coerce(other)
+        a_ends = ((self.lo, self.lo_open), (self.hi, self.hi_open))
+        b_ends = ((b.lo, b.lo_open), (b.hi, b.hi_open))
+        corners = [_product(x, xo, y, yo) for x, xo in a_ends for y, yo in b_ends]
+        return _hull_of_corners(corners)
+
+    def __rmul__(self, other: Operand) -> Interval:
+        return self * other
+
+    def __truediv__(self, other: Operand) -> Interval:
+        b = _coerce(other)
+        a_ends = ((self.lo, self.lo_open), (self.hi, self.hi_open))
+        # a divisor with an open end at 0 (e.g. "more than 0") approaches 0 from one side
+        side = np.where(b.lo >= 0, 1.0, -1.0)
+        b_ends = ((b.lo, b.lo_open), (b.hi, b.hi_open))
+        corners = [_quotient(x, xo, y, yo, side) for x, xo in a_ends for y, yo in b_ends]
+        result = _hull_of_corners(corners)
+        with np.errstate(invalid="ignore"):
+            contains_zero = (
+                ((b.lo < 0) | ((b.lo == 0) & ~b.lo_open))
+                & ((b.hi > 0) | ((b.hi == 0) & ~b.hi_open))
+            ) | ((b.lo == 0) & (b.hi == 0))
+        if contains_zero.any():
+            lo = np.where(contains_zero, np.nan, result.lo)
+            hi = np.where(contains_zero, np.nan, result.hi)
+            return Interval(lo, hi, result.lo_open, result.hi_open)
+        return result
+
+    def __rtruediv__(self, other: Operand) -> Interval:
+        return _coerce(other) / self
+
+    def scale(self, factor: float | npt.ArrayLike) -> Interval:
+        """Multiply by exact factors (a unit conversion, ×100 for a percentage)."""
+        return self * Interval.point(factor)
+
+    # -- set operations -----------------------------------------------------
+
+    def hull(self, other: Interval) -> Interval:
+        """The smallest interval holding both; an end is open only if every side reaching it is."""
+        b = other
+        with np.errstate(invalid="ignore"):
+            lo = np.minimum(self.lo, b.lo)
+            hi = np.maximum(self.hi, b.hi)
+            lo_open = np.where(
+                self.lo < b.lo,
+                self.lo_open,
+                np.where(b.lo < self.lo, b.lo_open, self.lo_open & b.lo_open),
+            )
+            hi_open = np.where(
+                self.hi > b.hi,
+                self.hi_open,
+                np.where(b.hi > self.hi, b.hi_open, self.hi_open & b.hi_open),
+            )
+        return Interval(lo, hi, lo_open, hi_open)
+
+    def intersect(self, other: Interval) -> Interval:
+        """The common part; may be :attr:`empty` where the intervals are disjoint."""
+        b = other
+        with np.errstate(invalid="ignore"):
+            lo = np.maximum(self.lo, b.lo)
+            hi = np.minimum(self.hi, b.hi)
+            lo_open = np.where(
+                self.lo > b.lo,
+                self.lo_open,
+                np.where(b.lo > self.lo, b.lo_open, self.lo_open | b.lo_open),
+            )
+            hi_open = np.where(
+                self.hi < b.hi,
+                self.hi_open,
+                np.where(b.hi < self.hi, b.hi_open, self.hi_open | b.hi_open),
+            )
+        return Interval(lo, hi, lo_open, hi_open)
+
+
+def _coerce(value: Operand) -> Interval:
+    return value if isinstance(value, Interval) else Interval.point(value)
+
+
+def _product(
+    x: FloatArray, x_open: BoolArray, y: FloatArray, y_open: BoolArray
+) -> tuple[FloatArray, BoolArray]:
+    """One corner x*y; 0 × ∞ is 0 (a zero factor pins the product whatever the other end)."""
+    x_zero = x == 0
+    y_zero = y == 0
+    with np.errstate(invalid="ignore", over="ignore"):
+        value = np.where(x_zero | y_zero, 0.0, x * y)
+    # a closed zero end is attained, so the product 0 is attained too
+    attained_zero = (x_zero & ~x_open) | (y_zero & ~y_open)
+    return value, (x_open | y_open) & ~attained_zero
+
+
+def _quotient(
+    x: FloatArray, x_open: BoolArray, y: FloatArray, y_open: BoolArray, side: FloatArray
+) -> tuple[FloatArray, BoolArray]:
+    """One corner x/y computed directly (one rounding, so corners stay sound)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        value = x / y
+        # y == 0 is an open end approached from `side`; x == 0 gives exactly 0
+        value = np.where(y == 0, np.sign(x) * side * np.inf, value)
+        value = np.where(np.isinf(x) & np.isinf(y), 0.0, value)
+        value = np.where(x == 0, 0.0, value)
+    attained_zero = (x == 0) & ~x_open
+    return value, (x_open | y_open) & ~attained_zero
+
+
+def _hull_of_corners(corners: Sequence[tuple[FloatArray, BoolArray]]) -> Interval:
+    values = np.vstack(np.broadcast_arrays(*(c[0] for c in corners)))
+    opens = np.vstack(np.broadcast_arrays(*(c[1] for c in corners)))
+    with np.errstate(invalid="ignore"):
+        lo = values.min(axis=0)
+        hi = values.max(axis=0)
+        # an end is open only if every corner that reaches it is open
+        lo_open = np.all(opens | (values != lo), axis=0)
+        hi_open = np.all(opens | (values != hi), axis=0)
+    return Interval(lo, hi, lo_open, hi_open)
+
+
+# -- the meaning of a written value ------------------------------------------
+
+_SINGLE = r"^\s*(?P<sign>[-+\u2212]?)(?P<int>\d+)(?:\.(?P<frac>\d+))?\s*$"
+_RANGE = (
+    r"^\s*(?P<a_sign>[-\u2212]?)(?P<a_int>\d+)(?:\.(?P<a_frac>\d+))?"
+    r"\s*[-\u2013~]\s*(?P<b_sign>[-\u2212]?)(?P<b_int>\d+)(?:\.(?P<b_frac>\d+))?\s*$"
+)
+_DATE = r"^\s*(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?)?\s*$"
+
+
+def _broadcast(values: Any, n: int, dtype: type) -> npt.NDArray[Any]:
+    return np.broadcast_to(np.asarray(values, dtype=dtype), (n,)).copy()
+
+
+def _precise(
+    sign: pd.Series, integer: pd.Series, frac: pd.Series, exact: BoolArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Value and half-ulp bounds of a written decimal, each correctly rounded.
+
+    The digits are read as one integer mantissa m with d decimals, and each
+    bound is computed as one division of exact integers ((2m ± 1) / 2·10^d), so
+    "20.8" gives exactly the doubles nearest 20.75 and 20.85.
+    """
+    frac = frac.fillna("")
+    decimals = frac.str.len().to_numpy(dtype=np.float64, na_value=np.nan)
+    mantissa = pd.to_numeric(integer.fillna("") + frac, errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
+    negative = sign.fillna("").isin(["-", "\u2212"]).to_numpy(dtype=bool)
+    signed = np.where(negative, -mantissa, mantissa)
+    denominator = 10.0**decimals
+    half = np.where(exact & (decimals == 0), 0.0, 1.0)
+    value = signed / denominator
+    lo = (2.0 * signed - half) / (2.0 * denominator)
+    hi = (2.0 * signed + half) / (2.0 * denominator)
+    return value, lo, hi
+
+
+def _day_numbers(
+    year: pd.Series, month: pd.Series, day: pd.Series
+) -> tuple[FloatArray, FloatArray]:
+    """First and last day (days since 1970-01-01) of full or partial ISO dates."""
+    iso = year + "-" + month.fillna("01") + "-" + day.fillna("01")
+    first = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+    first_day = first.to_numpy(dtype="datetime64[D]")
+    valid = ~np.isnat(first_day)
+    # a partial date spans its month or year
+    month_end = (first_day.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
+    year_end = (first_day.astype("datetime64[Y]") + 1).astype("datetime64[D]") - 1
+    last_day = np.where(
+        day.notna().to_numpy(), first_day, np.where(month.notna().to_numpy(), month_end, year_end)
+    )
+    first_n = np.where(valid, first_day.astype("int64"), 0).astype(np.float64)
+    last_n = np.where(valid, last_day.astype("int64"), 0).astype(np.float64)
+    first_n[~valid] = np.nan
+    last_n[~valid] = np.nan
+    return first_n, last_n
+
+
+def written(
+    value_text: npt.ArrayLike,
+    qualifier: npt.ArrayLike,
+    *,
+    discrete: npt.ArrayLike,
+    nonnegative: npt.ArrayLike | bool = True,
+    approx_tolerance: float | npt.ArrayLike = 0.05,
+    date: npt.ArrayLike | bool = False,
+) -> Interval:
+    """The interval a written figure stands for (docs/contracts.md, "Meaning of a written value").
+
+    ``value_text`` is the number as written ("20.8", "3500", "2-3", "-15.2",
+    "2013-09-29"); its digits carry its precision. ``discrete`` marks counts,
+    whose written integers are exact. ``nonnegative`` sets where "less than"
+    and "at most" start (0, or -∞ for a change that may be negative).
+    ``date`` marks values of unit ``date`` so that a bare year ("2017") spans
+    that year; full and year-month ISO dates are recognised without it.
+    Dates become day numbers (days since 1970-01-01). A malformed value or an
+    unknown qualifier gives NaN bounds; this function never raises on data.
+    """
+    texts = np.atleast_1d(np.asarray(value_text, dtype=object))
+    n = texts.shape[0]
+    # StringDtype turns None/NaN into <NA>, which every pattern below rejects
+    text = pd.Series(texts, dtype=object).astype("string")
+    qual = (
+        pd.Series(_broadcast(qualifier, n, object), dtype=object)
+        .astype(str)
+        .str.strip()
+        .str.lower()
+    )
+    is_discrete = _broadcast(discrete, n, bool)
+    can_be_negative = ~_broadcast(nonnegative, n, bool)
+    tol = _broadcast(approx_tolerance, n, float)
+    date_unit = _broadcast(date, n, bool)
+
+    single = text.str.extract(_SINGLE)
+    is_single = single["int"].notna().to_numpy()
+    x, p_lo, p_hi = _precise(single["sign"], single["int"], single["frac"], is_discrete)
+    size = np.abs(x)
+
+    # ranges and dates are rare: their parsers only run when some row needs them
+    nan = np.full(n, np.nan)
+    is_range = (qual == "range").to_numpy(dtype=bool, copy=True)
+    a_lo = b_hi = nan
+    if is_range.any():
+        rng = text.str.extract(_RANGE)
+        a_value, a_lo, _ = _precise(rng["a_sign"], rng["a_int"], rng["a_frac"], is_discrete)
+        b_value, _, b_hi = _precise(rng["b_sign"], rng["b_int"], rng["b_frac"], is_discrete)
+        is_range &= rng["a_int"].notna().to_numpy()
+        is_range &= a_value <= b_value  # a range never runs backwards
+
+    is_date = np.zeros(n, dtype=bool)
+    first = last = nan
+    if text.str.contains("-", regex=False).any() or date_unit.any():
+        dates = text.str.extract(_DATE)
+        has_month = dates["m"].notna().to_numpy()
+        is_date = dates["y"].notna().to_numpy() & (has_month | date_unit) & ~is_range
+        if is_date.any():
+            first, last = _day_numbers(dates["y"], dates["m"], dates["d"])
+
+    inf = np.inf
+    floor = np.where(can_be_negative, -inf, 0.0)
+    number = is_single & ~is_date
+    q = {
+        name: (qual == name).to_numpy()
+        for name in ("exact", "approx", "more_than", "at_least", "less_than", "at_most", "nearly")
+    }
+    # (condition, lo, hi, lo_open, hi_open), first match wins
+    cases: list[tuple[BoolArray, Any, Any, Any, Any]] = [
+        (is_range, a_lo, b_hi, False, False),
+        (is_date & (q["exact"] | q["approx"]), first, last, False, False),
+        (is_date & q["more_than"], last, inf, True, True),
+        (is_date & q["at_least"], first, inf, False, True),
+        (is_date & q["less_than"], -inf, first, True, True),
+        (is_date & q["at_most"], -inf, last, True, False),
+        (number & q["exact"], p_lo, p_hi, False, False),
+        (number & q["approx"], p_lo - tol * size, p_hi + tol * size, False, False),
+        (number & q["more_than"], x, inf, True, True),
+        (number & q["at_least"], x, inf, False, True),
+        (number & q["less_than"], floor, x, can_be_negative, True),
+        (number & q["at_most"], floor, x, can_be_negative, False),
+        (number & q["nearly"], x - tol * size, x, False, True),
+    ]
+    conditions = [c[0] for c in cases]
+    lo = np.select(conditions, [np.broadcast_to(c[1], (n,)) for c in cases], np.nan)
+    hi = np.select(conditions, [np.broadcast_to(c[2], (n,)) for c in cases], np.nan)
+    lo_open = np.select(conditions, [np.broadcast_to(c[3], (n,)) for c in cases], False)
+    hi_open = np.select(conditions, [np.broadcast_to(c[4], (n,)) for c in cases], False)
+    return Interval(lo, hi, lo_open.astype(bool), hi_open.astype(bool))
+
+
+# -- comparison ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The outcome of comparing two interval vectors element by element.
+
+    ``consistent``: the stated relation can hold for some values in the
+    intervals. ``gap``: how far apart the intervals are when it cannot (in the
+    intervals' unit; 0 when consistent, or when they only touch at an open
+    end). ``relative_gap``: gap over the magnitude of the right operand (its
+    midpoint, or its finite end if unbounded; NaN where that magnitude is 0).
+    ``undefined``: an operand is undefined; consistent is False and gaps NaN.
+    """
+
+    consistent: BoolArray
+    gap: FloatArray
+    relative_gap: FloatArray
+    undefined: BoolArray
+
+
+def _finite_abs_max(*arrays: FloatArray) -> FloatArray:
+    stacked = np.vstack(np.broadcast_arrays(*arrays))
+    finite = np.where(np.isfinite(stacked), np.abs(stacked), 0.0)
+    return np.asarray(finite.max(axis=0), dtype=np.float64)
+
+
+def _can_be_below(
+    x: FloatArray, y: FloatArray, eps: FloatArray, touching_ok: BoolArray
+) -> BoolArray:
+    """x < y, or x ≈ y within eps when the touching ends are attained and allowed."""
+    with np.errstate(invalid="ignore"):
+        d = x - y
+        return np.asarray((d < -eps) | ((d <= eps) & touching_ok), dtype=bool)
+
+
+def _relative(gap: FloatArray, b: Interval) -> FloatArray:
+    """Gap over the magnitude of b: its midpoint, or its finite end when unbounded.
+
+    Where b is centred on 0 there is no scale to measure against, and a
+    relative gap of 1e300 would only mislead: it is NaN there (0 when the gap is).
+    """
+    mid = b.mid
+    finite_end = np.where(np.isfinite(b.lo), b.lo, b.hi)
+    ref = np.abs(np.where(np.isfinite(mid), mid, finite_end))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.where(gap == 0, 0.0, np.where(np.isfinite(ref) & (ref > 0), gap / ref, np.nan))
+    return np.asarray(np.where(np.isnan(gap), np.nan, rel), dtype=np.float64)
+
+
+def compare(a: Interval, b: Interval, op: str) -> Comparison:
+    """Can ``a op b`` hold for some x in a and y in b?
+
+    ``==`` asks whether the intervals intersect (open ends honoured); the
+    inequalities ask whether some x in a and y in b satisfy x op y. Ends within
+    a relative 1e-9 of each other count as touching, which absorbs float noise
+    (20.85000000000001 meets the written 20.8) without forgiving an open end
+    ("less than 0.4" never meets a computed 0.4).
+    """
+    if op in (">", ">="):
+        flipped = compare(b, a, "<" if op == ">" else "<=")
+        rel = _relative(flipped.gap, b)
+        return Comparison(flipped.consistent, flipped.gap, rel, flipped.undefined)
+    if op not in ("==", "<", "<="):
+        raise ValueError(f"unknown comparison operator {op!r}; use ==, <, <=, > or >=")
+    undefined = np.asarray(a.undefined | b.undefined, dtype=bool)
+    eps = EPSILON * _finite_abs_max(a.lo, a.hi, b.lo, b.hi)
+    with np.errstate(invalid="ignore"):
+        below_gap = a.lo - b.hi  # > 0: a lies above b
+        if op == "==":
+            above_gap = b.lo - a.hi  # > 0: a lies below b
+            consistent = _can_be_below(a.lo, b.hi, eps, ~(a.lo_open | b.hi_open)) & _can_be_below(
+                b.lo, a.hi, eps, ~(b.lo_open | a.hi_open)
+            )
+            raw_gap = np.maximum(below_gap, above_gap)
+        elif op == "<":
+            consistent = _can_be_below(a.lo, b.hi, eps, np.zeros(len(below_gap), bool))
+            raw_gap = below_gap
+        else:
+            consistent = _can_be_below(a.lo, b.hi, eps, ~(a.lo_open | b.hi_open))
+            raw_gap = below_gap
+        # ends that merely touch (within eps) are 0 apart, even when the relation fails
+        gap = np.where(consistent | ~(raw_gap > eps), 0.0, raw_gap)
+    consistent = np.asarray(consistent & ~undefined, dtype=bool)
+    gap = np.where(undefined, np.nan, gap)
+    return Comparison(consistent, np.asarray(gap, dtype=np.float64), _relative(gap, b), undefined)
+
+
+# -- display ------------------------------------------------------------------
+
+
+def _iso_day(day_number: float) -> str:
+    return _dt.date.fromordinal(_EPOCH_ORDINAL + int(day_number)).isoformat()
+
+
+def _auto_digits(lo: float, hi: float) -> int:
+    """Fewest decimals that show both ends exactly, else enough to resolve the width."""
+    ends = [v for v in (lo, hi) if math.isfinite(v)]
+    for d in range(0, 7):
+        if all(abs(round(v, d) - v) <= 1e-9 * max(abs(v), 1.0) for v in ends):
+            return d
+    width = hi - lo if math.isfinite(hi - lo) else 0.0
+    if width > 0:
+        return max(0, min(10, math.ceil(-math.log10(width)) + 1))
+    magnitude = max((abs(v) for v in ends), default=1.0) or 1.0
+    return max(0, min(10, 5 - math.floor(math.log10(magnitude))))
+
+
+def _number(value: float, digits: int) -> str:
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    text = f"{value:.{digits}f}"
+    # never show "-0" or "-0.00"
+    return text.lstrip("-") if float(text) == 0 else text
+
+
+def format_interval(
+    lo: float,
+    hi: float,
+    lo_open: bool = False,
+    hi_open: bool = False,
+    unit: str = "",
+    digits: int | None = None,
+) -> str:
+    """Show an interval as a reader expects: "22", "19.13–19.60%", "(3500, ∞)", "[0, 0.4)".
+
+    A closed interval is written ``lo–hi``, a point as one number, anything
+    with an open or infinite end in bracket notation. Unit ``date`` shows ISO
+    days ("2013-09-29", "2017-04-01/2017-04-30"); ``percent`` is shown as "%".
+    """
+    lo, hi = float(lo), float(hi)
+    if math.isnan(lo) or math.isnan(hi):
+        return "undefined"
+    suffix = "%" if unit in ("percent", "%") else (f" {unit}" if unit and unit != "date" else "")
+    if unit == "date":
+
+        def show(v: float) -> str:
+            return _iso_day(v) if math.isfinite(v) else ("∞" if v > 0 else "-∞")
+
+        if lo == hi and not (lo_open or hi_open):
+            return show(lo)
+        if lo_open or hi_open:
+            return f"{'(' if lo_open else '['}{show(lo)}, {show(hi)}{')' if hi_open else ']'}"
+        return f"{show(lo)}/{show(hi)}"
+    if lo == hi and not (lo_open or hi_open):
+        return f"{_number(lo, _auto_digits(lo, hi) if digits is None else digits)}{suffix}"
+    if lo_open or hi_open:
+        # each end on its own: "[0, 0.4)" reads better than "[0.0, 0.4)"
+        def end(v: float) -> str:
+            return _number(v, _auto_digits(v, v) if digits is None else digits)
+
+        body = f"{'(' if lo_open else '['}{end(lo)}, {end(hi)}{')' if hi_open else ']'}"
+        return f"{body}{suffix}"
+    # a closed range shares its decimals: "19.13–19.60%"
+    d = _auto_digits(lo, hi) if digits is None else digits
+    dash = " – " if hi < 0 else "–"
+    return f"{_number(lo, d)}{dash}{_number(hi, d)}{suffix}"

@@ -1,0 +1,68 @@
+"""The normalised fact table: every valid fact as an interval in base units, with its period.
+
+Rules never reparse text: they read these columns.
+
+| column | meaning |
+|---|---|
+| lo, hi, lo_open, hi_open | the written interval in the fact's own unit |
+| factor | the unit's factor to the dimension's base unit |
+| base_lo, base_hi | the interval in base units (lo * factor, hi * factor) |
+| dimension | the unit's dimension |
+| start, end | the period's first and last day (datetime64) |
+| derived | False for stated facts, True for values derived by rules |
+| derived_from | for derived rows, the ids of the stated facts behind them |
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from factlint.interval import Interval, written
+from factlint.period import period_bounds
+from factlint.registry import Registries
+
+INTERVAL_COLUMNS = ("lo", "hi", "lo_open", "hi_open")
+
+
+def normalise_facts(
+    facts: pd.DataFrame, registries: Registries, *, approx_tolerance: float = 0.05
+) -> pd.DataFrame:
+    """Add interval, unit and period columns to valid fact rows (input is not modified)."""
+    out = facts.copy()
+    unit_dim = {k: u.dimension for k, u in registries.units.items()}
+    unit_factor = {k: u.factor for k, u in registries.units.items()}
+    out["dimension"] = out["unit"].map(unit_dim).fillna("")
+    out["factor"] = out["unit"].map(unit_factor).astype(float).fillna(np.nan)
+    # only a change (growth) may be negative; "less than 0.4%" of a share starts at 0
+    changes = {k for k, m in registries.metrics.items() if m.growth is not None}
+    nonnegative = ~out["metric"].isin(changes)
+    discrete = out["dimension"].isin(["count", "date"])
+    iv = written(
+        out["value"].to_numpy(dtype=object),
+        out["qualifier"].to_numpy(dtype=object),
+        discrete=discrete.to_numpy(),
+        nonnegative=nonnegative.to_numpy(),
+        approx_tolerance=approx_tolerance,
+        date=(out["dimension"] == "date").to_numpy(),
+    )
+    out["lo"], out["hi"] = iv.lo, iv.hi
+    out["lo_open"], out["hi_open"] = iv.lo_open, iv.hi_open
+    out["base_lo"] = out["lo"] * out["factor"]
+    out["base_hi"] = out["hi"] * out["factor"]
+    bounds = period_bounds(out["period"])
+    out["start"] = bounds["start"].to_numpy()
+    out["end"] = bounds["end"].to_numpy()
+    out["derived"] = False
+    out["derived_from"] = [()] * len(out)
+    return out
+
+
+def base_interval(frame: pd.DataFrame) -> Interval:
+    """The rows' intervals in base units."""
+    return Interval(
+        lo=frame["base_lo"].to_numpy(dtype=float),
+        hi=frame["base_hi"].to_numpy(dtype=float),
+        lo_open=frame["lo_open"].to_numpy(dtype=bool),
+        hi_open=frame["hi_open"].to_numpy(dtype=bool),
+    )

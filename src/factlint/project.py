@@ -1,0 +1,102 @@
+"""A factlint project on disk: ``facts/`` (sources, registries, fact tables) and ``checks/``.
+
+Loading never writes anything and either returns a complete :class:`Project`
+or raises an :class:`InputError` naming the file and place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from factlint.errors import ProjectError
+from factlint.registry import Registries, load_registries
+from factlint.tables import read_table
+from factlint.yamlio import read_text
+
+FACT_COLUMNS = ("id", "source", "quote", "subject", "metric", "period", "value", "unit", "qualifier")
+SOURCE_COLUMNS = ("id", "title", "publisher", "date", "url", "language")
+SOURCES_FILE = "sources.csv"
+
+
+@dataclass
+class Project:
+    root: Path
+    facts: pd.DataFrame
+    sources: pd.DataFrame
+    source_texts: dict[str, str]
+    registries: Registries
+    inputs: dict[str, str] = field(default_factory=dict)
+    """Relative path of every file read -> its SHA-256, for the report's fingerprint."""
+
+    @property
+    def name(self) -> str:
+        return self.root.resolve().name
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def fact_table_paths(facts_dir: Path) -> list[Path]:
+    """Every CSV directly under ``facts/`` except the sources table, in name order."""
+    return sorted(p for p in facts_dir.glob("*.csv") if p.name != SOURCES_FILE and p.is_file())
+
+
+def load_project(root: Path) -> Project:
+    """Read a project directory; raise :class:`ProjectError` if it is not one."""
+    if not root.exists():
+        raise ProjectError(root, None, "project directory not found")
+    if not root.is_dir():
+        raise ProjectError(root, None, "expected a project directory holding facts/ and checks/")
+    facts_dir = root / "facts"
+    if not facts_dir.is_dir():
+        raise ProjectError(facts_dir, None, "no facts/ directory; a project holds facts/ and checks/")
+
+    def rel(p: Path) -> str:
+        return p.relative_to(root).as_posix()
+
+    inputs: dict[str, str] = {}
+    sources_path = facts_dir / SOURCES_FILE
+    if not sources_path.is_file():
+        raise ProjectError(rel(sources_path), None, "missing sources table")
+    sources = read_table(sources_path, required=SOURCE_COLUMNS, display=rel(sources_path))
+    inputs[rel(sources_path)] = file_digest(sources_path)
+
+    registries = load_registries(facts_dir)
+    for name in ("units.yaml", "metrics.yaml", "entities.yaml"):
+        inputs[f"facts/{name}"] = file_digest(facts_dir / name)
+
+    texts: dict[str, str] = {}
+    for source_id in sources["id"]:
+        path = facts_dir / "sources" / f"{source_id}.txt"
+        if path.is_file():
+            texts[source_id] = read_text(path)
+            inputs[rel(path)] = file_digest(path)
+
+    tables = []
+    for path in fact_table_paths(facts_dir):
+        tables.append(read_table(path, required=FACT_COLUMNS, display=rel(path)))
+        inputs[rel(path)] = file_digest(path)
+    if not tables:
+        raise ProjectError(rel(facts_dir), None, "no fact tables (*.csv besides sources.csv)")
+    facts = pd.concat(tables, ignore_index=True, sort=False)
+    text_cols = [c for c in facts.columns if c not in ("_line",)]
+    facts[text_cols] = facts[text_cols].fillna("")
+    return Project(
+        root=root,
+        facts=facts,
+        sources=sources,
+        source_texts=texts,
+        registries=registries,
+        inputs=inputs,
+    )

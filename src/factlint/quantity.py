@@ -1,0 +1,606 @@
+"""Figures as documents write them: "103.96 billion yuan", "less than 0.4%", "超 119 平方公里".
+
+A figure is read into the fields a fact table row uses: the value as written
+(thousands separators dropped, decimals kept, negative for a stated decline),
+a unit id from docs/contracts.md, a scale word and a qualifier. The reader is
+a set of regular expressions and small pure functions; nothing is evaluated.
+
+:func:`find_quantities` reads every figure in a passage and skips numbers
+that are not figures: bare years, ordinals ("20th"), list and section
+numbers, phone numbers and digits inside identifiers ("COVID-19", "G20").
+:func:`format_quantity` writes a row back as prose that
+:func:`parse_quantity` reads to the same value, unit and qualifier.
+
+Units outside the contract's table are formed by one rule, ``<scale> <base>``
+("thousand yuan", "ten thousand count", "billion count"), and durations in
+years, months, weeks and minutes use the ids ``year``, ``month``, ``week``
+and ``minute``, so a figure is never silently given a wrong unit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+
+from factlint.interval import written
+
+__all__ = [
+    "QUALIFIERS",
+    "Quantity",
+    "QuantityError",
+    "find_quantities",
+    "format_quantity",
+    "parse_quantity",
+]
+
+QUALIFIERS: tuple[str, ...] = (
+    "exact",
+    "approx",
+    "more_than",
+    "at_least",
+    "less_than",
+    "at_most",
+    "nearly",
+    "range",
+)
+
+
+class QuantityError(ValueError):
+    """A text that is not one figure, or a figure this reader cannot represent."""
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One figure: where it was written and what a fact table row would say about it."""
+
+    text: str  # the matched span, qualifier and sign words included
+    start: int
+    end: int
+    value: str  # as written: "103.96", "3500", "2-3", "-15.2", "2013-09-29", "--04-01"
+    unit: str  # a unit id (docs/contracts.md)
+    scale: str | None  # "thousand", "ten thousand", "million", "hundred million", ...
+    qualifier: str
+
+    def interval(self, *, approx_tolerance: float = 0.05) -> tuple[float, float, bool, bool]:
+        """The interval the figure stands for (see :func:`factlint.interval.written`)."""
+        base = self.unit.split("/")[0]
+        iv = written(
+            [self.value],
+            [self.qualifier],
+            discrete=[base == "count" or base.endswith(" count")],
+            nonnegative=not self.value.startswith("-"),
+            approx_tolerance=approx_tolerance,
+            date=self.unit == "date",
+        )
+        return iv[0]
+
+
+# -- vocabulary ---------------------------------------------------------------
+
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
+    " sixteen seventeen eighteen nineteen twenty"
+)
+_WORD_NUMBERS = {word: n for n, word in enumerate(_NUMBER_WORDS.split(), start=1)}
+
+# qualifier -> the words that write it, "|"-separated (English, then Chinese)
+_QUALIFIER_WORDS = {
+    "approx": "approximately|approx.|about|around|roughly|some|an estimated|大约|约",
+    "nearly": "nearly|close to|almost|just under|just below|将近|接近|近",
+    "more_than": "more than|over|above|exceeding|in excess of|greater than|upwards of"
+    "|超过|超|逾|大于|高于",
+    "at_least": "at least|no less than|not less than|no fewer than|not fewer than|a minimum of"
+    "|不少于|不低于|至少",
+    "less_than": "less than|fewer than|under|below|lower than|不足|不到|小于|低于",
+    "at_most": "at most|up to|no more than|not more than|not exceeding|a maximum of"
+    "|no greater than|不超过|不高于|最多",
+}
+_QUALIFIER_OF = {w: q for q, words in _QUALIFIER_WORDS.items() for w in words.split("|")}
+
+_SCALES = {  # written form -> (scale name, power of ten)
+    "hundred million": ("hundred million", 8),
+    "trillion": ("trillion", 12),
+    "billion": ("billion", 9),
+    "million": ("million", 6),
+    "thousand": ("thousand", 3),
+    "bn": ("billion", 9),
+    "mln": ("million", 6),
+    "mn": ("million", 6),
+    "万亿": ("trillion", 12),
+    "亿": ("hundred million", 8),
+    "万": ("ten thousand", 4),
+}
+_SCALE_POWER = {name: power for name, power in _SCALES.values()}
+
+# unit group name -> (base unit id, pattern); tried in this order
+_UNITS: tuple[tuple[str, str, str], ...] = (
+    ("percent", "percent", r"%|％|percent(?:age\s+points?)?\b|per\s*cent\b"),
+    (
+        "km2",
+        "km2",
+        r"(?:square|sq\.?)[\s-]*(?:kilomet(?:er|re)s?|km)\b|km2\b|km²|平方公里|平方千米",
+    ),
+    ("usd", "usd", r"U\.?\s?S\.?\s*dollars?\b|American\s+dollars?\b|dollars?\b|USD\b|美元"),
+    ("yuan", "yuan", r"(?:RMB\s+)?yuan\b|元|RMB\b|CNY\b"),
+    ("hour", "hour", r"hours?\b|hrs?\b|小时"),
+    ("day", "day", r"days?\b|天"),
+    ("week", "week", r"weeks?\b"),
+    ("month", "month", r"months?\b"),
+    ("year", "year", r"years?\b"),
+    ("minute", "minute", r"minutes?\b|mins?\b"),
+)
+
+
+def _alternation(words: list[str]) -> str:
+    """Longest first, so "more than" wins over "more" and "超过" over "超"."""
+    escaped = (re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    return "|".join(escaped)
+
+
+_SEP = "[,\u00a0\u202f\u2009]"
+_DIGITS = rf"(?:\d{{1,3}}(?:{_SEP}\d{{3}})+|\d+)(?:\.\d+)?"
+# Chinese numerals count only before a measure word ("六大自贸区", "三项"); a lone 一 is "a"
+_CN_DIGITS = "一二三四五六七八九"
+_CN_NUM = rf"[二两三四五六七八九十][{_CN_DIGITS}十]{{0,2}}(?=[个家项大座条批省市区类件名位种所])"
+_NUM = rf"(?:{_DIGITS}|(?<![A-Za-z])(?:{_alternation(list(_WORD_NUMBERS))})\b|{_CN_NUM})"
+_SCALE = r"(?:hundred\s+million|trillion|billion|million|thousand|bn|mln|mn)\b|万亿|亿|万"
+_EN_QUAL = _alternation([w for w in _QUALIFIER_OF if w.isascii()])
+_CN_QUAL = _alternation([w for w in _QUALIFIER_OF if not w.isascii()])
+_DECLINE = (
+    r"down|fell|falls?|falling|dropped|drops?|declined|declines?|declining|decreased|decreases?"
+    r"|decreasing|reduced|reduction|shrank|shrunk|contracted|contraction|slid|slipped|lower|cut"
+)
+_UNIT = "|".join(rf"(?P<u_{name}>{pattern})" for name, _, pattern in _UNITS)
+# a count followed within a few words by "every day": "160 new market entities were born every day"
+_RATE = (
+    r"(?:\s+[A-Za-z][A-Za-z'\-]*){0,6}?\s+(?:(?:every|per|a|each)\s+day\b|daily\b)"
+    r"|\s*/\s*day\b"
+)
+
+_FIGURE = re.compile(
+    rf"""
+    (?P<neg>(?<![A-Za-z])(?:{_DECLINE})(?:\s+(?:by|of))?\s+|(?:下降|减少|降低|回落|下滑)了?\s*)?
+    (?P<qual>(?<![A-Za-z])(?:{_EN_QUAL})\s+|(?:{_CN_QUAL})\s*)?
+    (?P<cur>US\s?\$|\$|(?:USD|RMB|CNY)\s*|[¥￥])?
+    (?P<sign>(?<![^\s(\[:：（])[-\u2212](?=\d))?
+    (?:
+        between\s+(?P<b1>{_NUM})\s+and\s+(?P<b2>{_NUM})
+      | (?P<compound>{_NUM}\s*(?:{_SCALE})(?:\s*{_NUM}\s*(?:{_SCALE}))+)
+      | (?P<r1>{_NUM})\s*[-\u2013\u2014~～至到]\s*(?P<r2>{_NUM})
+      | (?<![Ff]rom\s)(?P<t1>{_NUM})\s+to\s+(?P<t2>{_NUM})
+      | (?P<n1>{_NUM})
+    )
+    (?P<cnmore>余|多)?
+    (?:(?:\s*|-)(?P<scale>{_SCALE}))?
+    (?:(?:\s*|-)(?:{_UNIT})|(?P<rate>{_RATE}))?
+    (?P<cnsuf>\s*(?:左右|以上|以下))?
+    (?P<postneg>\s+(?:year-on-year\s+|yoy\s+)?(?:decrease|decline|drop|fall|reduction|contraction|dip)\b)?
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# -- dates ----------------------------------------------------------------------
+
+_MONTHS = {
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
+_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?)"
+)
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_DATE = re.compile(
+    rf"""
+    (?P<md_mon>{_MONTH})\s+(?P<md_day>{_DAY})(?:,?\s+(?P<md_year>\d{{4}}))?(?![\d:])
+  | (?P<dm_day>{_DAY})\s+(?:of\s+)?(?P<dm_mon>{_MONTH})(?:,?\s+(?P<dm_year>\d{{4}}))?
+  | (?P<my_mon>{_MONTH}),?\s+(?P<my_year>\d{{4}})(?!\d)
+  | (?<![\d\-])(?P<iso_year>\d{{4}})-(?P<iso_mon>\d{{2}})-(?P<iso_day>\d{{2}})(?![\d\-])
+  | (?:(?P<cn_year>\d{{4}})\s*年\s*)?(?P<cn_mon>\d{{1,2}})\s*月
+    (?:\s*(?P<cn_day>\d{{1,2}})\s*[日号])?
+  | (?P<cn_only_year>\d{{4}})\s*年
+    """,
+    re.VERBOSE,
+)
+
+# spans that hold digits but no figure: links, mail, phone numbers, clock times
+_NOISE = re.compile(
+    r"""
+    (?:https?://|www\.)\S+
+  | [\w.+-]+@[\w-]+\.[\w.]+
+  | \+\d{1,3}(?:[\s.\-]?\(?\d{1,4}\)?){2,6}
+  | (?i:tel|phone|telephone|fax|hotline)\.?\s*[:：]?\s*\+?\d[\d\s\-()]{5,}\d
+  | \(0\d{2,3}\)\s*\d{3,4}[\s\-]?\d{4}
+  | (?<!\d)0\d{2,3}-\d{7,8}(?!\d)
+  | (?<!\d)1[3-9]\d{9}(?!\d)
+  | (?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)
+    """,
+    re.VERBOSE,
+)
+_LABEL_BEFORE = re.compile(
+    r"(?:\b(?:sections?|articles?|chapters?|clauses?|paragraphs?|para|parts?|items?|nos?\.?|number"
+    r"|pages?|pp?\.|tables?|figures?|fig\.|annex|appendix|rules?|version|v\.|phase|step|grade|level"
+    r"|class|room|floor|lane|road|route|line|batch|round|stage|group|gate|terminal|building|block"
+    r"|exit|platform|vol\.|volume|issue|edition)|[#№第])\s*$",
+    re.IGNORECASE,
+)
+_MASK = "\ue000"
+
+
+# -- reading one match -------------------------------------------------------------
+
+
+def _chinese_number(raw: str) -> int | None:
+    """十一 -> 11, 二十 -> 20, 两 -> 2; None for anything else."""
+    digits = {c: i for i, c in enumerate(_CN_DIGITS, start=1)} | {"两": 2}
+    m = re.fullmatch(rf"(?:([{_CN_DIGITS}])?(十))?([{_CN_DIGITS}两])?", raw)
+    if not raw or m is None:
+        return None
+    tens = (digits[m[1]] if m[1] else 1) if m[2] else 0
+    return tens * 10 + (digits[m[3]] if m[3] else 0)
+
+
+def _number_text(raw: str) -> str:
+    """Digits as a fact table writes them: separators dropped, words as digits."""
+    word = _WORD_NUMBERS.get(raw.lower())
+    if word is None:
+        word = _chinese_number(raw)
+    return str(word) if word is not None else re.sub(_SEP, "", raw)
+
+
+def _decimal_text(d: Decimal) -> str:
+    text = format(d, "f")
+    return "0" if text in ("-0", "") else text
+
+
+def _compound(text: str) -> tuple[str, str]:
+    """ "1 trillion 232 billion 680 million" -> ("1232680", "million")."""
+    parts = re.findall(rf"({_NUM})\s*({_SCALE})", text, re.IGNORECASE)
+    scales = [_SCALES[re.sub(r"\s+", " ", s.lower())] for _, s in parts]
+    powers = [p for _, p in scales]
+    if any(a <= b for a, b in zip(powers, powers[1:], strict=False)):
+        raise QuantityError(f"{text!r}: the parts of a compound figure must shrink")
+    smallest = powers[-1]
+    total = sum(
+        (
+            Decimal(_number_text(n)).scaleb(p - smallest)
+            for (n, _), p in zip(parts, powers, strict=True)
+        ),
+        Decimal(0),
+    )
+    return _decimal_text(total), scales[-1][0]
+
+
+def _build(m: re.Match[str], text: str) -> Quantity:
+    """The Quantity a figure match stands for; QuantityError for figures that cannot be."""
+    g = m.groupdict()
+    scale: str | None = None
+    if g["compound"]:
+        value, scale = _compound(g["compound"])
+        number_parts = [value]
+    elif g["b1"] or g["r1"] or g["t1"]:
+        first, second = (
+            (g["b1"], g["b2"]) if g["b1"] else (g["r1"], g["r2"]) if g["r1"] else (g["t1"], g["t2"])
+        )
+        number_parts = [_number_text(first), _number_text(second)]
+        if Decimal(number_parts[0]) > Decimal(number_parts[1]):
+            raise QuantityError(f"{m.group(0)!r}: a range must not run backwards")
+    else:
+        number_parts = [_number_text(g["n1"])]
+    if not all(re.fullmatch(r"\d+(?:\.\d+)?", part) for part in number_parts):
+        raise QuantityError(f"{m.group(0)!r}: not a number")
+    if g["scale"]:
+        if scale is not None:
+            raise QuantityError(f"{m.group(0)!r}: two scales")
+        scale = _SCALES[re.sub(r"\s+", " ", g["scale"].lower())][0]
+
+    base = next((base for name, base, _ in _UNITS if g[f"u_{name}"]), None)
+    if base is None and g["cur"]:
+        base = "usd" if "$" in g["cur"] or g["cur"].upper().startswith("USD") else "yuan"
+    if base is None:
+        base = "count/day" if g["rate"] else "count"
+    unit = f"{scale} {base}" if scale else base
+
+    word_one = (g["n1"] or "").lower() == "one"
+    if word_one and scale is None and base in ("count", "count/day"):
+        raise QuantityError(f"{m.group(0)!r}: 'one' alone is a pronoun more often than a figure")
+
+    negative = bool(g["neg"] or g["postneg"] or g["sign"])
+    if len(number_parts) == 2:
+        qualifier = "range"
+        lo, hi = number_parts
+        value = f"-{hi}--{lo}" if negative else f"{lo}-{hi}"
+    else:
+        qualifier = (
+            _QUALIFIER_OF[re.sub(r"\s+", " ", g["qual"].strip().lower())] if g["qual"] else "exact"
+        )
+        if g["cnmore"]:
+            qualifier = "more_than"
+        suffix = (g["cnsuf"] or "").strip()
+        if suffix:
+            qualifier = {"左右": "approx", "以上": "at_least", "以下": "at_most"}[suffix]
+        value = number_parts[0]
+        if negative and Decimal(value) != 0:
+            value = f"-{value}"
+    return Quantity(text[m.start() : m.end()], m.start(), m.end(), value, unit, scale, qualifier)
+
+
+def _date(m: re.Match[str], text: str) -> Quantity | None:
+    """A date match as an ISO value ("--MM-DD" without a year).
+
+    None for a bare year ("2013年") or a day that does not exist.
+    """
+    g = m.groupdict()
+    if g["cn_only_year"]:
+        return None
+    year_text = g["md_year"] or g["dm_year"] or g["my_year"] or g["iso_year"] or g["cn_year"]
+    month_text = g["md_mon"] or g["dm_mon"] or g["my_mon"]
+    month = _MONTHS[month_text[:3].lower()] if month_text else int(g["iso_mon"] or g["cn_mon"])
+    day_text = g["md_day"] or g["dm_day"] or g["iso_day"] or g["cn_day"]
+    day = int(re.sub(r"\D", "", day_text)) if day_text else None
+    try:
+        dt.date(int(year_text) if year_text else 2000, month, day or 1)
+    except ValueError:
+        return None
+    if day is None:
+        value = f"{year_text}-{month:02d}"
+    elif year_text is None:
+        value = f"--{month:02d}-{day:02d}"
+    else:
+        value = f"{year_text}-{month:02d}-{day:02d}"
+    return Quantity(text[m.start() : m.end()], m.start(), m.end(), value, "date", None, "exact")
+
+
+# -- which matches are figures ------------------------------------------------------
+
+
+def _bare(m: re.Match[str]) -> bool:
+    """Nothing but digits: no unit, scale, qualifier or sign words."""
+    g = m.groupdict()
+    decoration = (
+        "neg",
+        "qual",
+        "cur",
+        "sign",
+        "scale",
+        "rate",
+        "cnmore",
+        "cnsuf",
+        "postneg",
+        "compound",
+    )
+    return not any(g[k] for k in decoration) and not any(g[f"u_{n}"] for n, _, _ in _UNITS)
+
+
+def _year_like(number: str | None) -> bool:
+    return number is not None and re.fullmatch(r"(?:1[89]|2[01])\d\d", number) is not None
+
+
+def _not_a_figure(m: re.Match[str], masked: str) -> bool:
+    """Context that makes a number something other than a figure."""
+    start, end = m.start(), m.end()
+    before = masked[start - 1] if start else ""
+    before2 = masked[start - 2] if start > 1 else ""
+    after = masked[end] if end < len(masked) else ""
+    after2 = masked[end + 1] if end + 1 < len(masked) else ""
+    # glued to letters or digits: identifiers (G20, 5G), ordinals (20th), codes
+    if re.match(r"[A-Za-z0-9_]", before) or re.match(r"[A-Za-z0-9_]", after):
+        return True
+    # COVID-19, 2024-H1, two-way, No.1, version 1.2.3, 24/7, 10:30
+    if before in "-./:" and before and re.match(r"[A-Za-z0-9]", before2):
+        return True
+    # a hyphen after a figure with a unit is an adjective ("100-billion-level"), not an id
+    glued_after = after in "./:" or (after == "-" and _bare(m))
+    if after and glued_after and re.match(r"[A-Za-z0-9]", after2):
+        return True
+    if _LABEL_BEFORE.search(masked, 0, start):
+        return True
+    if not _bare(m):
+        return False
+    g = m.groupdict()
+    if _year_like(g["n1"]) or _year_like(g["r1"]) or _year_like(g["t1"]):
+        return True  # bare years and year ranges ("2013-2022")
+    if g["n1"] and len(g["n1"]) >= 11 and g["n1"].isdigit():
+        return True  # long digit runs are identifiers, not counts
+    line_start = masked.rfind("\n", 0, start) + 1
+    if (
+        masked[line_start:start].strip() == ""
+        and after in (".", ")", "、", "．")
+        and not after2.strip()
+    ):
+        return True  # list markers "1." and "2)"
+    return before in "(（" and before != "" and after in ")）" and after != ""  # "(1)"
+
+
+def _masked(text: str) -> tuple[str, list[Quantity]]:
+    """The text with non-figure spans blanked (offsets kept) and the dates found in it."""
+    chars = list(text)
+
+    def blank(a: int, b: int) -> None:
+        chars[a:b] = _MASK * (b - a)
+
+    for m in _NOISE.finditer(text):
+        blank(m.start(), m.end())
+    for m in re.finditer(r"[^\n]+", text):  # page links: "<  1  2  3  >"
+        if _PAGINATION.fullmatch(m.group(0)):
+            blank(m.start(), m.end())
+    dates: list[Quantity] = []
+    for m in _DATE.finditer("".join(chars)):
+        q = _date(m, text)
+        if q is not None:
+            dates.append(q)
+        blank(m.start(), m.end())
+    return "".join(chars), dates
+
+
+_PAGINATION = re.compile(
+    r"[ \t<>«»‹›|…\u00a0]*(?:\d+[ \t<>«»‹›|…\u00a0]+){2,}\d*[ \t<>«»‹›|…\u00a0]*"
+)
+_SHARED_UNIT = re.compile(r"\s*(?:,|and|or|、|和|及)\s*", re.IGNORECASE)
+
+
+def _shares_unit(q: Quantity) -> bool:
+    """A bare number that may borrow the next one's unit: "28.48 and 16.58 square kilometers"."""
+    return q.unit == "count" and q.scale is None and q.qualifier == "exact"
+
+
+def _inherit_units(found: list[Quantity], text: str) -> list[Quantity]:
+    out = list(found)
+    for i in range(len(out) - 2, -1, -1):
+        q, nxt = out[i], out[i + 1]
+        joined = _SHARED_UNIT.fullmatch(text, q.end, nxt.start)
+        if joined and _shares_unit(q) and nxt.unit not in ("count", "date"):
+            out[i] = replace(q, unit=nxt.unit, scale=nxt.scale)
+    return out
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every figure in ``text``, in order of appearance."""
+    masked, found = _masked(text)
+    for m in _FIGURE.finditer(masked):
+        if _not_a_figure(m, masked):
+            continue
+        try:
+            found.append(_build(m, text))
+        except (QuantityError, InvalidOperation):
+            continue
+    return _inherit_units(sorted(found, key=lambda q: q.start), text)
+
+
+def parse_quantity(text: str) -> Quantity:
+    """The one figure that ``text`` is ("less than 0.4%", "the 22 pilot FTZs").
+
+    The whole text is read as one figure first (so "2024" is the count 2024);
+    failing that, a text with exactly one figure in it is that figure.
+    """
+    stripped = text.strip()
+    offset = len(text) - len(text.lstrip())
+    article = re.match(r"(?:an?|the)\s+", stripped, re.IGNORECASE)
+    if article:
+        offset += article.end()
+        stripped = stripped[article.end() :]
+    body = text[: offset + len(stripped)]
+    for pattern, build in ((_DATE, _date), (_FIGURE, _build)):
+        m = pattern.fullmatch(body, offset)
+        if m is not None:
+            try:
+                q = build(m, text)
+            except (QuantityError, InvalidOperation) as exc:
+                raise QuantityError(str(exc)) from None
+            if q is not None:
+                return q
+    found = find_quantities(text)
+    if len(found) == 1:
+        return found[0]
+    what = "no figure" if not found else f"{len(found)} figures"
+    raise QuantityError(f"{text!r} holds {what}, not one")
+
+
+# -- writing --------------------------------------------------------------------
+
+_QUALIFIER_TEXT = {
+    "exact": "",
+    "approx": "about ",
+    "more_than": "more than ",
+    "at_least": "at least ",
+    "less_than": "less than ",
+    "at_most": "at most ",
+    "nearly": "nearly ",
+    "range": "",
+}
+_BASE_TEXT = {  # base unit -> (singular, plural)
+    "count": ("", ""),
+    "percent": ("%", "%"),
+    "yuan": (" yuan", " yuan"),
+    "usd": (" US dollar", " US dollars"),
+    "km2": (" square kilometer", " square kilometers"),
+    "hour": (" hour", " hours"),
+    "day": (" day", " days"),
+    "week": (" week", " weeks"),
+    "month": (" month", " months"),
+    "year": (" year", " years"),
+    "minute": (" minute", " minutes"),
+    "count/day": (" per day", " per day"),
+}
+
+
+def _grouped(number: str) -> str:
+    """3500 -> 3,500 (decimals untouched)."""
+    sign, digits = ("-", number[1:]) if number.startswith("-") else ("", number)
+    whole, dot, frac = digits.partition(".")
+    if len(whole) > 3 and whole.isdigit():
+        whole = f"{int(whole):,}"
+    return f"{sign}{whole}{dot}{frac}"
+
+
+def _format_date(value: str) -> str:
+    m = re.fullmatch(r"(\d{4}|-)-(\d{2})(?:-(\d{2}))?", value)
+    if m is None:
+        return value
+    year, month, day = m.groups()
+    name = _MONTH_NAMES[int(month) - 1] if 1 <= int(month) <= 12 else month
+    if day is None:
+        return f"{name} {year}"
+    return f"{name} {int(day)}" if year == "-" else f"{name} {int(day)}, {year}"
+
+
+def format_quantity(value: str, unit: str, qualifier: str) -> str:
+    """Write a fact row's figure as prose: "less than 0.4%", "103.96 billion yuan", "3,500".
+
+    The inverse of :func:`parse_quantity` for every unit id this module emits.
+    """
+    if qualifier not in _QUALIFIER_TEXT:
+        raise QuantityError(f"unknown qualifier {qualifier!r}; use one of {', '.join(QUALIFIERS)}")
+    words = _QUALIFIER_TEXT[qualifier]
+    value = value.strip()
+    if unit == "date":
+        return f"{words}{_format_date(value)}"
+    if qualifier == "range":
+        m = re.fullmatch(r"(-?[\d.]+)-(-?[\d.]+)", value)
+        if m and m[1].startswith("-") and m[2].startswith("-"):
+            # a falling range reads as a decline: "-3--2" is "down 2-3"
+            words, number = "down ", f"{_grouped(m[2][1:])}-{_grouped(m[1][1:])}"
+        else:
+            number = f"{_grouped(m[1])}-{_grouped(m[2])}" if m else value
+    else:
+        number = _grouped(value)
+    scale, _, base = unit.rpartition(" ") if unit.split(" ")[-1] in _BASE_TEXT else ("", "", "")
+    if not base:
+        scale, base = "", unit
+    if base not in _BASE_TEXT or (scale and scale not in _SCALE_POWER):
+        return f"{words}{number} {unit}"
+    singular, plural = _BASE_TEXT[base]
+    unit_text = singular if value in ("1", "-1") else plural
+    if scale == "ten thousand":
+        # no English word: the Chinese scale reads back exactly
+        cn = {"count": "", "yuan": "元", "usd": "美元", "km2": "平方公里", "percent": "%"}
+        if base in cn:
+            return f"{words}{number}万{cn[base]}"
+    scale_text = f" {scale}" if scale else ""
+    return f"{words}{number}{scale_text}{unit_text}"

@@ -1,0 +1,165 @@
+"""The three registries a project declares: units, metrics and entities.
+
+They are read from ``facts/units.yaml``, ``facts/metrics.yaml`` and
+``facts/entities.yaml`` into typed models that reject unknown keys, so a typo
+in a registry is an input error naming the file and key, not a silent default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from factlint.errors import RegistryError
+from factlint.yamlio import load_yaml
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Unit(_Strict):
+    id: str
+    dimension: str
+    factor: float = Field(gt=0, description="multiply a value in this unit to get the base unit")
+    label: str | None = None
+
+
+class ShareSpec(_Strict):
+    numerator: str = Field(description="metric of the part, measured on the fact's subject")
+    denominator: str = Field(description="metric of the whole")
+    of: str = Field(description="entity id of the whole, or `host` for the subject's host entity")
+
+
+class GrowthSpec(_Strict):
+    of: str = Field(description="the metric whose change this is")
+    basis: Literal["year_on_year", "period_on_period"] = "year_on_year"
+
+
+class RateSpec(_Strict):
+    of: str = Field(description="the count metric accumulated over the period")
+    per: Literal["day", "week", "month", "year"] = "day"
+
+
+class Metric(_Strict):
+    id: str
+    label: str
+    dimension: str
+    temporal: Literal["flow", "stock", "event", "rate"] = "flow"
+    cumulative: bool = False
+    aliases: tuple[str, ...] = ()
+    share: ShareSpec | None = None
+    growth: GrowthSpec | None = None
+    rate: RateSpec | None = None
+    note: str | None = None
+
+
+class Entity(_Strict):
+    id: str
+    name: str
+    kind: str
+    member_of: tuple[str, ...] = ()
+    host: str | None = None
+    aliases: tuple[str, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Registries:
+    units: dict[str, Unit] = field(default_factory=dict)
+    metrics: dict[str, Metric] = field(default_factory=dict)
+    entities: dict[str, Entity] = field(default_factory=dict)
+
+    def members(self, entity: str, *, kinds: Iterable[str] | None = None) -> list[str]:
+        """Entities that name ``entity`` in ``member_of`` (directly), optionally of some kinds."""
+        wanted = set(kinds) if kinds is not None else None
+        return sorted(
+            e.id
+            for e in self.entities.values()
+            if entity in e.member_of and (wanted is None or e.kind in wanted)
+        )
+
+    def descendants(self, entity: str, *, kinds: Iterable[str] | None = None) -> list[str]:
+        """Entities reachable through ``member_of`` links, optionally of some kinds."""
+        wanted = set(kinds) if kinds is not None else None
+        found: set[str] = set()
+        frontier = [entity]
+        while frontier:
+            current = frontier.pop()
+            for e in self.entities.values():
+                if current in e.member_of and e.id not in found:
+                    found.add(e.id)
+                    frontier.append(e.id)
+        return sorted(i for i in found if wanted is None or self.entities[i].kind in wanted)
+
+
+_FILES: dict[str, tuple[str, type[_Strict]]] = {
+    "units": ("units.yaml", Unit),
+    "metrics": ("metrics.yaml", Metric),
+    "entities": ("entities.yaml", Entity),
+}
+
+
+def _load_list(path: Path, key: str, model: type[_Strict]) -> dict[str, Any]:
+    data = load_yaml(path)
+    if not isinstance(data, dict) or set(data) != {key}:
+        raise RegistryError(path, None, f"expected a mapping with the single key `{key}`")
+    items = data[key]
+    if not isinstance(items, list):
+        raise RegistryError(path, key, "expected a list")
+    out: dict[str, Any] = {}
+    for index, item in enumerate(items):
+        try:
+            record = model.model_validate(item)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"])
+            ident = item.get("id", index) if isinstance(item, dict) else index
+            raise RegistryError(path, f"{key}[{ident}].{loc}", err["msg"].lower()) from None
+        ident = record.id  # type: ignore[attr-defined]
+        if ident in out:
+            raise RegistryError(path, f"{key}[{ident}]", "duplicate id")
+        out[ident] = record
+    return out
+
+
+def load_registries(facts_dir: Path) -> Registries:
+    """Load and cross-check the three registries of a project."""
+    loaded: dict[str, dict[str, Any]] = {}
+    for key, (name, model) in _FILES.items():
+        loaded[key] = _load_list(facts_dir / name, key, model)
+    reg = Registries(units=loaded["units"], metrics=loaded["metrics"], entities=loaded["entities"])
+    _cross_check(facts_dir, reg)
+    return reg
+
+
+def _cross_check(facts_dir: Path, reg: Registries) -> None:
+    metrics_path = facts_dir / "metrics.yaml"
+    for m in reg.metrics.values():
+        refs = []
+        if m.share:
+            refs += [("share.numerator", m.share.numerator), ("share.denominator", m.share.denominator)]
+            if m.share.of != "host" and m.share.of not in reg.entities:
+                raise RegistryError(
+                    metrics_path, f"metrics[{m.id}].share.of", f"unknown entity `{m.share.of}`"
+                )
+        if m.growth:
+            refs.append(("growth.of", m.growth.of))
+        if m.rate:
+            refs.append(("rate.of", m.rate.of))
+        for where, ref in refs:
+            if ref not in reg.metrics:
+                raise RegistryError(metrics_path, f"metrics[{m.id}].{where}", f"unknown metric `{ref}`")
+    entities_path = facts_dir / "entities.yaml"
+    for e in reg.entities.values():
+        for parent in e.member_of:
+            if parent not in reg.entities:
+                raise RegistryError(
+                    entities_path, f"entities[{e.id}].member_of", f"unknown entity `{parent}`"
+                )
+        if e.host is not None and e.host not in reg.entities:
+            raise RegistryError(entities_path, f"entities[{e.id}].host", f"unknown entity `{e.host}`")

@@ -1,0 +1,254 @@
+"""The report's data: one plain, JSON-ready structure that every emitter reads.
+
+It is deterministic: findings in a stable order, facts by id, inputs sorted,
+and time from ``SOURCE_DATE_EPOCH`` when set. Its shape is documented by
+``factlint/schemas/report.schema.json``.
+
+Lists that grow with the project are capped where a reader could not use
+them whole (the fact table, the timelines, the source context of facts);
+findings are never capped here: the JSON report holds every one, and the
+HTML report lists the first ``LIMITS.findings_per_severity`` of each
+severity with a count of the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from factlint import __version__
+from factlint.engine import RunResult
+from factlint.findings import Finding, Severity
+from factlint.report.excerpt import quote_context
+from factlint.report.series import monotonic_series
+from factlint.rules import KINDS
+from factlint.tables import FILE_COLUMN, LINE_COLUMN
+
+SCHEMA_VERSION = 1
+FACT_FIELDS = ("id", "source", "quote", "subject", "metric", "period", "value", "unit", "qualifier")
+SOURCE_FIELDS = ("title", "publisher", "date", "url", "language")
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a large project the report lists (the rest is counted)."""
+
+    findings_per_severity: int = 1000
+    facts_table: int = 2000
+    series: int = 40
+    points_per_series: int = 300
+
+
+LIMITS = Limits()
+
+
+def inputs_fingerprint(inputs: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(inputs):
+        digest.update(f"{path}\0{inputs[path]}\n".encode())
+    return digest.hexdigest()
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
+def fact_record(row: dict[str, Any]) -> dict[str, Any]:
+    record: dict[str, Any] = {k: _text(row.get(k)) for k in FACT_FIELDS}
+    record["note"] = _text(row.get("note"))
+    record["file"] = _text(row.get(FILE_COLUMN))
+    line = row.get(LINE_COLUMN)
+    record["line"] = int(line) if line is not None and line == line else None
+    return record
+
+
+def listed_findings(findings: list[dict[str, Any]], limit: int) -> list[int]:
+    """Indices of the findings the HTML report lists: the first ``limit`` of each severity
+    among unwaived findings, and the first ``limit`` waived ones."""
+    taken: Counter[str] = Counter()
+    keep: list[int] = []
+    for index, finding in enumerate(findings):
+        group = "waived" if finding["waived"] else finding["severity"]
+        if taken[group] < limit:
+            taken[group] += 1
+            keep.append(index)
+    return keep
+
+
+def involved_facts(
+    result: RunResult, findings: list[dict[str, Any]], listed: Iterable[int]
+) -> dict[str, dict[str, Any]]:
+    """Every fact a finding names; those of listed findings carry their source context."""
+    ids = {f for finding in findings for f in finding["facts"]}
+    stated = result.project.facts
+    rows = stated[stated["id"].isin(ids)].drop_duplicates("id").sort_values("id", kind="stable")
+    records = {str(r["id"]): fact_record(r) for r in rows.to_dict("records")}
+    table = result.facts
+    if "derived" in table.columns:
+        derived = table[table["derived"].astype(bool) & table["id"].isin(ids - set(records))]
+        for row in derived.drop_duplicates("id").to_dict("records"):
+            record = fact_record(row)
+            record["derived_from"] = sorted(str(i) for i in (row.get("derived_from") or ()))
+            records[str(row["id"])] = record
+    texts = result.project.source_texts
+    with_context = {f for i in listed for f in findings[i]["facts"]}
+    for fact_id, record in records.items():
+        record.setdefault("derived_from", None)
+        record["context"] = (
+            quote_context(
+                texts.get(record["source"]), record["quote"], record["value"], record["unit"],
+                record["qualifier"],
+            )
+            if fact_id in with_context and record["quote"]
+            else None
+        )
+    return dict(sorted(records.items()))
+
+
+def fact_table(result: RunResult, findings: list[dict[str, Any]], limit: int) -> dict[str, Any]:
+    """The first ``limit`` stated facts in file order, each with its worst unwaived finding."""
+    stated = result.project.facts
+    worst: dict[str, str] = {}
+    for finding in findings:
+        if finding["waived"]:
+            continue
+        for fact_id in finding["facts"]:
+            known = worst.get(fact_id)
+            if known is None or Severity(finding["severity"]).rank > Severity(known).rank:
+                worst[fact_id] = finding["severity"]
+    rows = []
+    for row in stated.head(limit).to_dict("records"):
+        record = fact_record(row)
+        record["flag"] = worst.get(record["id"])
+        rows.append(record)
+    return {"total": int(len(stated)), "omitted": max(0, int(len(stated)) - limit), "rows": rows}
+
+
+def gate(
+    findings: list[dict[str, Any]], fail_on: Severity | None, baseline: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The verdict: unwaived, unbaselined findings at or above ``fail_on`` fail the run."""
+    failing = 0
+    if fail_on is not None:
+        failing = sum(
+            1
+            for f in findings
+            if not f["waived"] and not f["baselined"]
+            and Severity(f["severity"]).rank >= fail_on.rank
+        )
+    return {
+        "fail_on": fail_on.value if fail_on else "never",
+        "passed": failing == 0,
+        "failing": failing,
+        "baseline": baseline,
+    }
+
+
+def _finding_json(
+    finding: Finding, sources_of: dict[str, str], baselined: frozenset[str]
+) -> dict[str, Any]:
+    record = finding.to_json()
+    record["sources"] = sorted({sources_of.get(i, "") for i in finding.facts} - {""})
+    record["baselined"] = not finding.waived and finding.fingerprint in baselined
+    return record
+
+
+def _summary(result: RunResult, findings: list[dict[str, Any]]) -> dict[str, Any]:
+    project = result.project
+    active = [f for f in findings if not f["waived"]]
+    by_rule = Counter(f["rule"] for f in active)
+    by_source = Counter(s for f in active for s in f["sources"])
+    by_severity = Counter(f["severity"] for f in active)
+    return {
+        "error": by_severity["error"],
+        "warning": by_severity["warning"],
+        "info": by_severity["info"],
+        "waived": len(findings) - len(active),
+        "baselined": sum(1 for f in active if f["baselined"]),
+        "unverifiable": sum(1 for f in findings if f["status"] == "unverifiable"),
+        "total": len(findings),
+        "facts": int(len(project.facts)),
+        "sources": int(len(project.sources)),
+        "rules": max(len(result.rule_set.rules), len(result.rule_runs)),
+        "by_rule": dict(sorted(by_rule.items())),
+        "by_source": dict(sorted(by_source.items())),
+    }
+
+
+def _sources(result: RunResult) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for row in result.project.sources.to_dict("records"):
+        record: dict[str, Any] = {k: _text(row.get(k)) for k in SOURCE_FIELDS}
+        record["date_approximate"] = _text(row.get("date_approximate")).strip().lower() in (
+            "true", "yes", "1",
+        )
+        out[_text(row.get("id"))] = record
+    return dict(sorted(out.items()))
+
+
+def _rules(result: RunResult) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": run.rule.id,
+            "kind": run.rule.kind,
+            "code": KINDS[run.rule.kind].code if run.rule.kind in KINDS else "",
+            "severity": run.rule.severity.value,
+            "description": run.rule.description,
+            "file": run.rule.file,
+            "checks": run.checks,
+            "failed": run.failed,
+            "unverifiable": run.unverifiable,
+            "derived": run.derived,
+            "crashed": run.crashed,
+        }
+        for run in result.rule_runs
+    ]
+
+
+def report_data(
+    result: RunResult,
+    fail_on: Severity | None,
+    *,
+    baselined: Iterable[str] = (),
+    baseline: dict[str, Any] | None = None,
+    comparison: dict[str, Any] | None = None,
+    limits: Limits = LIMITS,
+) -> dict[str, Any]:
+    """Everything every output shows, as plain JSON-ready values.
+
+    ``baselined`` holds the fingerprints of known findings (``check --baseline``)
+    and ``baseline`` describes the baseline file; ``comparison`` is a
+    :func:`factlint.report.changes.compare` of an earlier report with this run.
+    """
+    project = result.project
+    sources_of = dict(zip(project.facts["id"], project.facts["source"], strict=False))
+    known = frozenset(baselined)
+    findings = [_finding_json(f, sources_of, known) for f in result.findings]
+    listed = listed_findings(findings, limits.findings_per_severity)
+    flagged = {i for f in findings if not f["waived"] for i in f["facts"]}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "factlint_version": __version__,
+        "project": project.name,
+        "generated": result.generated.isoformat().replace("+00:00", "Z"),
+        "gate": gate(findings, fail_on, baseline),
+        "summary": _summary(result, findings),
+        "fingerprint": inputs_fingerprint(project.inputs),
+        "inputs": [{"path": p, "sha256": project.inputs[p]} for p in sorted(project.inputs)],
+        "rules": _rules(result),
+        "findings": findings,
+        "facts": involved_facts(result, findings, listed),
+        "sources": _sources(result),
+        "series": monotonic_series(
+            result.facts, project.registries, flagged=flagged,
+            max_series=limits.series, max_points=limits.points_per_series,
+        ),
+        "fact_table": fact_table(result, findings, limits.facts_table),
+        "limits": asdict(limits),
+        "comparison": comparison,
+    }
+

@@ -1,0 +1,485 @@
+"""FL110 formula: an arithmetic identity or bound over named facts, checked with intervals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import chain
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from factlint.errors import FormulaError, RuleSetError
+from factlint.formula import FUNCTIONS, Bag, Formula, Number, Variable, parse_formula
+from factlint.interval import Comparison, Interval, compare, format_interval
+from factlint.normalise import base_interval
+from factlint.rules import rule_kind
+from factlint.rules.base import (
+    Params,
+    RuleContext,
+    RuleResult,
+    Selector,
+    empty_outcomes,
+    in_unit,
+    origin,
+    outcomes,
+    unverifiable,
+)
+
+MatchKey = Literal["subject", "period"]
+KEY_COLUMNS: dict[str, tuple[str, ...]] = {"subject": ("subject",), "period": ("start", "end")}
+_ALL = "_all"
+_SHOWN_PER_BAG = 6
+_QUALIFIER_WORDS = {
+    "approx": "about ",
+    "more_than": "more than ",
+    "at_least": "at least ",
+    "less_than": "less than ",
+    "at_most": "at most ",
+    "nearly": "nearly ",
+}
+
+
+class FormulaParams(Params):
+    facts: dict[str, Selector] = Field(
+        description=(
+            "the formula's variables: each name (a plain identifier) maps to a selector of the "
+            "facts it stands for"
+        )
+    )
+    expression: str = Field(
+        description=(
+            "`left op right` with op one of ==, <, <=, >, >=; + - * /, numbers, the variables and "
+            "sum() min() max() abs(). Values are in BASE units (a percent is 0.01 × the written "
+            "number, billion yuan is 1e9 yuan), so a share is compared as a ratio "
+            "(`part / whole == share`) or both sides are scaled (`... * 100 < 0.4`)"
+        )
+    )
+    match: list[MatchKey] = Field(
+        [],
+        description=(
+            "keys (`subject`, `period`) that join the variables' facts: every combination of "
+            "facts agreeing on them is one check. Empty: one check, and each variable must "
+            "select exactly one fact unless it is written directly inside sum()/min()/max()"
+        ),
+    )
+    unit: str | None = Field(
+        None,
+        description=(
+            "unit in which messages show both sides (default: the unit of the side that is a "
+            "single variable, else base units)"
+        ),
+    )
+
+    @field_validator("facts")
+    @classmethod
+    def _variable_names(cls, facts: dict[str, Selector]) -> dict[str, Selector]:
+        if not facts:
+            raise PydanticCustomError("formula", "declare at least one variable")
+        for name in facts:
+            if not name.isidentifier() or name.startswith("_"):
+                raise PydanticCustomError(
+                    "formula",
+                    "variable name `{name}` must be an identifier that does not start with `_`",
+                    {"name": name},
+                )
+            if name in FUNCTIONS:
+                raise PydanticCustomError(
+                    "formula", "variable name `{name}` is a function of the formula grammar",
+                    {"name": name},
+                )
+        return facts
+
+    @field_validator("expression")
+    @classmethod
+    def _expression(cls, text: str, info: ValidationInfo) -> str:
+        facts = info.data.get("facts")
+        if facts is None:  # the facts error is reported instead
+            return text
+        try:
+            formula = parse_formula(text, names=set(facts), where="expression", path="")
+        except FormulaError as exc:
+            raise PydanticCustomError("formula", "{message}", {"message": exc.message}) from None
+        unused = [name for name in facts if name not in formula.variables]
+        if unused:
+            raise PydanticCustomError(
+                "formula", "declared variable(s) {names} not used in the expression",
+                {"names": ", ".join(f"`{n}`" for n in unused)},
+            )
+        return text
+
+    @field_validator("match")
+    @classmethod
+    def _distinct(cls, keys: list[MatchKey]) -> list[MatchKey]:
+        if len(set(keys)) != len(keys):
+            raise PydanticCustomError("formula", "each match key may appear once")
+        return keys
+
+    @property
+    def formula(self) -> Formula:
+        return parse_formula(self.expression, names=set(self.facts), where="expression", path="")
+
+
+@rule_kind("FL110", "formula", FormulaParams)
+def check(ctx: RuleContext, params: FormulaParams) -> RuleResult:
+    """A formula over named facts holds, with rounding taken into account.
+
+    Why: documents state figures that must fit together in ways no fixed rule
+    kind foresees: zone areas that add up to a total, a share recomputed from
+    two amounts, a bound such as "covers less than 0.4% of the land". A formula
+    names the facts (``facts``: variable → selector) and states the relation
+    (``expression``); each figure is the interval its written precision allows,
+    so 43 + 43.78 + 31.26 = 118.04 km² holds, while a real error does not hide.
+
+    All arithmetic is in BASE units: a percent is 0.01 × the written number
+    ("20.8%" is 0.2075–0.2085), "103.96 billion yuan" is 1.0396e11 yuan, and
+    "9.6 million km2" is 9.6e6 km2. Compare a share as a ratio
+    (``fdi / national == share``) or scale both sides (``x * 100 < 0.4`` for
+    "less than 0.4%" written as a bare number). The grammar allows numbers,
+    the variables, ``+ - * /``, ``sum() min() max() abs()`` and one comparison
+    (``== < <= > >=``); anything else is rejected when the rule set loads. A
+    variable written directly inside ``sum()``/``min()``/``max()`` folds all
+    its facts (per ``match`` group).
+
+    Each check names every fact it used (right-hand side first). A variable
+    that selects nothing for a check makes it unverifiable; a divisor that may
+    be 0 makes it undefined.
+
+    Failing example::
+
+        - id: fujian-area
+          kind: formula
+          facts:
+            pingtan: {subject: fujian-pingtan, metric: area}
+            xiamen:  {subject: fujian-xiamen, metric: area}
+            fuzhou:  {subject: fujian-fuzhou, metric: area}
+            total:   {subject: fujian, metric: area}
+          expression: pingtan + xiamen + fuzhou == total
+        # facts: 43, 43.78, 31.26 and a total of 119.04 km2 ->
+        #   pingtan 43 km2 + xiamen 43.78 km2 + fuzhou 31.26 km2 = 117.53–118.55 km2
+        #   vs total 119.04 km2 = 119.035–119.045 km2: `==` cannot hold: the left
+        #   side is 0.485 km2 (0.41%) below the right side
+
+    Passing example: the same rule with the stated total 118.04 km2; or a share
+    recomputed from two amounts written to two decimals::
+
+        - id: fdi-share
+          kind: formula
+          facts:
+            fdi: {subject: ftz, metric: fdi, period: 2024-H1}
+            national: {subject: china, metric: fdi, period: 2024-H1}
+            share: {subject: ftz, metric: fdi_share, period: 2024-H1}
+          expression: fdi / national == share
+        # 103.96 billion / 499.1 billion yuan gives 20.8264–20.8326%, inside the
+        # stated 20.8% (20.75–20.85%): consistent
+    """
+    formula = params.formula
+    if params.unit is not None and params.unit not in ctx.registries.units:
+        raise RuleSetError(
+            ctx.rule.file, f"rules[{ctx.rule.id}].unit", f"unknown unit `{params.unit}`"
+        )
+    keys = [c for key in params.match for c in KEY_COLUMNS[key]] or [_ALL]
+    selected = {name: _selection(ctx, params.facts[name]) for name in formula.variables}
+    if all(frame.empty for frame in selected.values()):
+        return RuleResult(outcomes=empty_outcomes())
+    if not params.match:
+        _require_single_facts(ctx, formula, selected)
+
+    present = _key_presence(selected, keys)
+    complete = present[[_has(n) for n in selected]].all(axis=1).to_numpy()
+    missing = _unverifiable(formula, selected, keys, present[~complete])
+    checks = _combinations(formula, selected, keys, present.loc[complete, keys])
+    if checks.empty:
+        return RuleResult(outcomes=missing)
+    evaluated = _evaluate(ctx, params, formula, selected, keys, checks)
+    frames = [f for f in (missing, evaluated) if not f.empty]
+    return RuleResult(outcomes=pd.concat(frames, ignore_index=True))
+
+
+# -- selecting and joining ------------------------------------------------------------
+
+
+def _selection(ctx: RuleContext, selector: Selector) -> pd.DataFrame:
+    frame = ctx.select(selector).reset_index(drop=True)
+    frame = frame.assign(**{_ALL: 0, "_pos": np.arange(len(frame)), "_shown": _shown(frame)})
+    frame["_origin"] = pd.Series(origin(frame), dtype=object)
+    return frame
+
+
+def _require_single_facts(
+    ctx: RuleContext, formula: Formula, selected: dict[str, pd.DataFrame]
+) -> None:
+    for name, frame in selected.items():
+        if name not in formula.aggregated and len(frame) > 1:
+            ids = ", ".join(f"`{i}`" for i in frame["id"].head(5))
+            raise RuleSetError(
+                ctx.rule.file,
+                f"rules[{ctx.rule.id}].facts.{name}",
+                f"selects {len(frame)} facts ({ids}); without `match` a variable used outside "
+                "sum()/min()/max() must select exactly one fact: narrow its selector or add "
+                "`match: [subject, period]`",
+            )
+
+
+def _key_presence(selected: dict[str, pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+    """One row per key seen in any variable, with a boolean column per variable."""
+    present: pd.DataFrame | None = None
+    for name, frame in selected.items():
+        these = frame[keys].drop_duplicates().assign(**{_has(name): True})
+        present = these if present is None else present.merge(these, on=keys, how="outer")
+    assert present is not None  # noqa: S101 - a formula has at least one variable
+    for name in selected:
+        present[_has(name)] = present[_has(name)].notna()
+    return present.reset_index(drop=True)
+
+
+def _has(name: str) -> str:
+    return f"has:{name}"
+
+
+def _combinations(
+    formula: Formula, selected: dict[str, pd.DataFrame], keys: list[str], complete: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per check: the key and, for each single-fact variable, its row position."""
+    checks = complete.reset_index(drop=True)
+    for name, frame in selected.items():
+        if name not in formula.aggregated:
+            rows = frame[[*keys, "_pos"]].rename(columns={"_pos": f"_pos_{name}"})
+            checks = checks.merge(rows, on=keys, how="inner")
+    return checks.assign(_check=np.arange(len(checks)))
+
+
+def _members(frame: pd.DataFrame, checks: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """(check, row position) pairs of an aggregated variable, by check."""
+    pairs = checks[[*keys, "_check"]].merge(frame[[*keys, "_pos"]], on=keys, how="inner")
+    return pairs.sort_values(["_check", "_pos"], kind="stable").reset_index(drop=True)
+
+
+# -- evaluating ----------------------------------------------------------------------------
+
+
+def _evaluate(
+    ctx: RuleContext,
+    params: FormulaParams,
+    formula: Formula,
+    selected: dict[str, pd.DataFrame],
+    keys: list[str],
+    checks: pd.DataFrame,
+) -> pd.DataFrame:
+    n = len(checks)
+    env: dict[str, Interval | Bag] = {}
+    members: dict[str, pd.DataFrame] = {}
+    for name, frame in selected.items():
+        values = base_interval(frame)
+        if name in formula.aggregated:
+            pairs = members[name] = _members(frame, checks, keys)
+            env[name] = Bag(
+                values=values.take(pairs["_pos"].to_numpy(dtype=np.int64)),
+                group=pairs["_check"].to_numpy(dtype=np.int64),
+                checks=n,
+            )
+        else:
+            env[name] = values.take(checks[f"_pos_{name}"].to_numpy(dtype=np.int64))
+    left, right, op = formula.evaluate(env)
+    units, factors = _display_units(ctx, params, formula, selected, checks)
+    shown_left, shown_right = in_unit(left, factors), in_unit(right, factors)
+    comparison = compare(shown_left, shown_right, op)
+
+    uses = {
+        name: _uses(frame, checks, members.get(name), name, n) for name, frame in selected.items()
+    }
+    order = [*formula.side_names("right"), *formula.side_names("left")]
+    facts = [
+        tuple(dict.fromkeys(chain.from_iterable(uses[name][0][i] for name in order)))
+        for i in range(n)
+    ]
+    failing = (comparison.undefined | ~comparison.consistent).nonzero()[0]
+    messages = [""] * n
+    for i in failing:
+        texts = {name: uses[name][1][i] for name in order}
+        messages[i] = _message(formula, texts, shown_left, shown_right, comparison, units, int(i))
+    return outcomes(
+        facts=facts, stated=shown_right, computed=shown_left, unit=units,
+        comparison=comparison, messages=messages,
+    )
+
+
+def _uses(
+    frame: pd.DataFrame, checks: pd.DataFrame, pairs: pd.DataFrame | None, name: str, n: int
+) -> tuple[list[tuple[str, ...]], list[str]]:
+    """For each check, the stated facts behind a variable and how the message shows it."""
+    if pairs is None:
+        rows = frame.iloc[checks[f"_pos_{name}"].to_numpy()]
+        return list(rows["_origin"]), [f"{name} {s}" for s in rows["_shown"]]
+    rows = frame.iloc[pairs["_pos"].to_numpy()].assign(_check=pairs["_check"].to_numpy())
+    grouped = rows.groupby("_check", sort=True)
+    origins = grouped["_origin"].agg(lambda s: tuple(chain.from_iterable(s)))
+    shown = grouped["_shown"].agg(_bag_text)
+    index = pd.RangeIndex(n)
+    origins = origins.reindex(index)
+    shown = shown.reindex(index, fill_value="")
+    return (
+        [o if isinstance(o, tuple) else () for o in origins],
+        [f"{name} [{s}]" for s in shown],
+    )
+
+
+def _bag_text(values: pd.Series) -> str:
+    items = list(values)
+    text = ", ".join(items[:_SHOWN_PER_BAG])
+    more = len(items) - _SHOWN_PER_BAG
+    return f"{text}, and {more} more" if more > 0 else text
+
+
+def _display_units(
+    ctx: RuleContext,
+    params: FormulaParams,
+    formula: Formula,
+    selected: dict[str, pd.DataFrame],
+    checks: pd.DataFrame,
+) -> tuple[list[str], np.ndarray]:
+    """Per check, the unit both sides are shown in and its factor to base units."""
+    n = len(checks)
+    if params.unit is not None:
+        return [params.unit] * n, np.full(n, ctx.factor(params.unit))
+    for side in (formula.right, formula.left):
+        if isinstance(side, Variable) and side.name not in formula.aggregated:
+            rows = selected[side.name].iloc[checks[f"_pos_{side.name}"].to_numpy()]
+            return list(rows["unit"]), rows["factor"].to_numpy(dtype=float)
+    return [""] * n, np.ones(n)
+
+
+# -- messages --------------------------------------------------------------------------------
+
+
+def _shown(frame: pd.DataFrame) -> list[str]:
+    """How a message shows each selected value: as written, with its qualifier and unit."""
+    if frame.empty:
+        return []
+    suffix = {u: _unit_suffix(u) for u in frame["unit"].unique()}
+    written: list[str] = (
+        frame["qualifier"].map(_QUALIFIER_WORDS).fillna("")
+        + frame["value"].astype(str)
+        + frame["unit"].map(suffix)
+    ).tolist()
+    for i in np.flatnonzero(frame["derived"].to_numpy(dtype=bool)):
+        row = frame.iloc[i]
+        unit = _display_unit(row["unit"])
+        written[i] = format_interval(
+            row["lo"], row["hi"], bool(row["lo_open"]), bool(row["hi_open"]), unit
+        )
+    return written
+
+
+def _unit_suffix(unit: str) -> str:
+    if unit == "percent":
+        return "%"
+    if unit in ("count", "date", ""):
+        return ""
+    return f" {unit}"
+
+
+def _display_unit(unit: str) -> str:
+    return "" if unit == "count" else unit
+
+
+def _amount(value: float, unit: str) -> str:
+    number = np.format_float_positional(
+        value, precision=3, unique=False, fractional=False, trim="-"
+    )
+    if unit == "percent":
+        return f"{number} percentage points"
+    if unit == "date":
+        return f"{number} days"
+    return f"{number}{_unit_suffix(unit)}"
+
+
+def _side_text(node: object, text: str, shown: str) -> str:
+    if isinstance(node, Number) or (isinstance(node, Variable) and text == f"{node.name} {shown}"):
+        return text
+    return f"{text} = {shown}"
+
+
+def _message(
+    formula: Formula,
+    texts: dict[str, str],
+    left: Interval,
+    right: Interval,
+    comparison: Comparison,
+    units: Sequence[str],
+    i: int,
+) -> str:
+    unit = units[i]
+    left_text, right_text = formula.render(texts)
+    shown_left = format_interval(*left[i], _display_unit(unit))
+    shown_right = format_interval(*right[i], _display_unit(unit))
+    sides = (
+        f"{_side_text(formula.left, left_text, shown_left)} vs "
+        f"{_side_text(formula.right, right_text, shown_right)}"
+    )
+    if comparison.undefined[i]:
+        return f"{sides}: cannot be evaluated (a divisor may be 0, or a value is unreadable)"
+    if comparison.consistent[i]:
+        return f"{sides}: consistent"
+    gap = float(comparison.gap[i])
+    verdict = f"`{formula.op}` cannot hold"
+    if gap == 0:
+        return f"{sides}: {verdict} (the sides only meet at an open end)"
+    if formula.op == "==":
+        below = left.hi[i] < right.lo[i]
+    else:
+        below = formula.op in (">", ">=")
+    relative = float(comparison.relative_gap[i])
+    share = f" ({relative:.2%})" if unit != "percent" and np.isfinite(relative) else ""
+    where = "below" if below else "above"
+    return (
+        f"{sides}: {verdict}: the left side is {_amount(gap, unit)}{share} "
+        f"{where} the right side"
+    )
+
+
+def _unverifiable(
+    formula: Formula, selected: dict[str, pd.DataFrame], keys: list[str], incomplete: pd.DataFrame
+) -> pd.DataFrame:
+    """One unverifiable row per key at which some variable selects nothing."""
+    if incomplete.empty:
+        return unverifiable([], [])
+    names = list(selected)
+    long = pd.concat(
+        [frame[[*keys, "_origin", "period"]].assign(_var=name) for name, frame in selected.items()],
+        ignore_index=True,
+    )
+    at_key = incomplete[keys].merge(long, on=keys, how="left")
+    grouped = {
+        k if isinstance(k, tuple) else (k,): g for k, g in at_key.groupby(keys, dropna=False)
+    }
+    facts: list[tuple[str, ...]] = []
+    messages: list[str] = []
+    for record in incomplete.to_dict("records"):
+        key = tuple(record[k] for k in keys)
+        absent = [n for n in names if not record[_has(n)]]
+        group = grouped.get(key)
+        ids: tuple[str, ...] = ()
+        where = ""
+        if group is not None:
+            group = group.dropna(subset=["_var"])
+            ids = tuple(dict.fromkeys(chain.from_iterable(group["_origin"])))
+            where = _key_text(keys, record, group)
+        listed = ", ".join(f"`{n}`" for n in absent)
+        noun = "variable" if len(absent) == 1 else "variables"
+        facts.append(ids)
+        messages.append(
+            f"cannot check `{formula.text}`: {noun} {listed} select(s) no fact{where}"
+        )
+    return unverifiable(facts, messages)
+
+
+def _key_text(keys: list[str], record: dict[str, object], group: pd.DataFrame) -> str:
+    parts = []
+    if "subject" in keys:
+        parts.append(f"subject `{record['subject']}`")
+    if "start" in keys and len(group):
+        parts.append(f"period {group['period'].iloc[0]}")
+    return f" for {', '.join(parts)}" if parts else ""

@@ -1,0 +1,114 @@
+"""Reading CSV tables strictly: every cell as text, every row with its line.
+
+Cells are read as strings (``"4.10"`` keeps its written precision) and
+nothing is turned into NaN (``NA``, ``None`` and ``null`` stay text for the
+schema to judge). A BOM and CRLF line endings are accepted; ragged rows,
+duplicate headers, missing columns, bad encodings and empty files are input
+errors that name the file and line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from factlint.errors import TableError
+
+FILE_COLUMN = "_file"
+LINE_COLUMN = "_line"
+
+_TOKENIZE_LINE = re.compile(r"line (\d+)")
+csv.field_size_limit(1 << 30)
+
+
+def _decode(path: Path, data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise TableError(path, "1", "file is UTF-16; expected UTF-8 text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise TableError(path, str(line), "not valid UTF-8 text") from None
+
+
+def _header(path: Path, text: str) -> list[str]:
+    first = next(csv.reader(io.StringIO(text)), None)
+    if not first or all(not cell.strip() for cell in first):
+        raise TableError(path, "1", "expected a header row naming the columns")
+    names = [c.strip() for c in first]
+    seen: set[str] = set()
+    for name in names:
+        if not name:
+            raise TableError(path, "1", "a header cell is empty; every column needs a name")
+        if name in seen:
+            raise TableError(path, "1", f"column `{name}` appears twice in the header")
+        seen.add(name)
+    return names
+
+
+def _record_lines(path: Path, text: str, width: int) -> np.ndarray:
+    """First line of every record, scanning with the csv module.
+
+    Needed when a quoted field may span lines or a row may be short (pandas
+    pads short rows silently, so the width is checked here).
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next(reader, None)
+    lines: list[int] = []
+    start = reader.line_num + 1
+    for row in reader:
+        if row:
+            if len(row) != width:
+                raise TableError(
+                    path, str(start), f"expected {width} fields, found {len(row)} (ragged row)"
+                )
+            lines.append(start)
+        start = reader.line_num + 1
+    return np.asarray(lines, dtype=np.int64)
+
+
+def read_table(path: Path, *, required: Sequence[str] = (), display: str | None = None) -> pd.DataFrame:
+    """Read one CSV table as text with ``_file`` and ``_line`` columns added."""
+    shown = display or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TableError(shown, None, f"cannot read: {exc.strerror}") from None
+    if not data.strip():
+        raise TableError(shown, None, "empty file; expected a header row and data rows")
+    text = _decode(Path(shown), data)
+    if "\x00" in text:
+        raise TableError(shown, str(text[: text.index("\x00")].count("\n") + 1), "NUL byte in text")
+    names = _header(Path(shown), text)
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise TableError(shown, "1", f"missing required column(s): {', '.join(missing)}")
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            engine="c",
+        )
+    except pd.errors.ParserError as exc:
+        match = _TOKENIZE_LINE.search(str(exc))
+        where = match.group(1) if match else None
+        detail = str(exc).split("C error: ")[-1]
+        raise TableError(shown, where, f"malformed CSV: {detail}") from None
+    frame.columns = names
+    last = frame[names[-1]] if len(frame) else pd.Series([], dtype=str)
+    needs_scan = bool((last == "").any()) or '"' in text
+    lines = _record_lines(Path(shown), text, len(names)) if needs_scan else None
+    if lines is None or len(lines) != len(frame):
+        lines = np.arange(2, len(frame) + 2, dtype=np.int64)
+    frame[FILE_COLUMN] = shown
+    frame[LINE_COLUMN] = lines
+    return frame

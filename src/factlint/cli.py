@@ -11,14 +11,14 @@ import functools
 import sys
 import traceback
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
 from factlint import __version__
-from factlint.errors import FactlintError, UsageError
+from factlint.errors import FactlintError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -63,7 +63,7 @@ def guarded(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
     html = "html"
@@ -72,7 +72,7 @@ class Format(str, Enum):
     markdown = "markdown"
 
 
-class FailOn(str, Enum):
+class FailOn(StrEnum):
     error = "error"
     warning = "warning"
     never = "never"
@@ -125,7 +125,8 @@ def check(
     compare: Annotated[
         Path | None,
         typer.Option(
-            "--compare", metavar="OLD.json",
+            "--compare",
+            metavar="OLD.json",
             help="An earlier JSON report: list new, resolved and unchanged findings since it.",
         ),
     ] = None,
@@ -134,15 +135,23 @@ def check(
     from factlint.commands.check import run_check_command
 
     return run_check_command(
-        project_dir, fmt=fmt.value, output=output, report=report, no_report=no_report,
-        fail_on=fail_on.value, baseline=baseline, compare_with=compare,
+        project_dir,
+        fmt=fmt.value,
+        output=output,
+        report=report,
+        no_report=no_report,
+        fail_on=fail_on.value,
+        baseline=baseline,
+        compare_with=compare,
     )
 
 
 @app.command("rules")
 @guarded
 def rules_command(
-    project_dir: Annotated[Path | None, typer.Argument(help="Also list this project's rules.")] = None,
+    project_dir: Annotated[
+        Path | None, typer.Argument(help="Also list this project's rules.")
+    ] = None,
 ) -> int:
     """List the rule kinds and, given a project, its rules."""
     from factlint.commands.explain import list_rules
@@ -160,7 +169,9 @@ def explain(code: Annotated[str, typer.Argument(help="A code such as FL103.")]) 
 
 
 gx_app = typer.Typer(
-    name="gx", help="Great Expectations: Data Docs and suite export.", no_args_is_help=True,
+    name="gx",
+    help="Great Expectations: Data Docs and suite export.",
+    no_args_is_help=True,
     rich_markup_mode=None,
 )
 app.add_typer(gx_app, name="gx")
@@ -171,7 +182,8 @@ app.add_typer(gx_app, name="gx")
 def gx_docs(
     project_dir: Annotated[Path, typer.Argument(help="Project directory.")] = Path("."),
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Directory [default: PROJECT_DIR/reports/gx].")
+        Path | None,
+        typer.Option("--output", "-o", help="Directory [default: PROJECT_DIR/reports/gx]."),
     ] = None,
 ) -> int:
     """Build GX Data Docs for the project's GX suites (open index.html offline)."""
@@ -185,7 +197,8 @@ def gx_docs(
 def gx_export(
     project_dir: Annotated[Path, typer.Argument(help="Project directory.")] = Path("."),
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the suite JSON here instead of stdout.")
+        Path | None,
+        typer.Option("--output", "-o", help="Write the suite JSON here instead of stdout."),
     ] = None,
 ) -> int:
     """Write a GX suite derived from factlint's schema and bound rules."""
@@ -198,9 +211,9 @@ def gx_export(
 @guarded
 def baseline(
     project_dir: Annotated[Path, typer.Argument(help="Project directory.")] = Path("."),
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="Baseline file to write.")
-    ] = Path("factlint-baseline.json"),
+    output: Annotated[Path, typer.Option("--output", "-o", help="Baseline file to write.")] = Path(
+        "factlint-baseline.json"
+    ),
 ) -> int:
     """Record the current findings as a baseline (see check --baseline)."""
     from factlint.commands.gate import write_baseline
@@ -213,7 +226,9 @@ def baseline(
 def diff(
     old: Annotated[Path, typer.Argument(help="An earlier JSON report.")],
     new: Annotated[Path, typer.Argument(help="A later JSON report.")],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="text, json or markdown.")] = Format.text,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="text, json or markdown.")
+    ] = Format.text,
 ) -> int:
     """List new, resolved and unchanged findings between two JSON reports."""
     from factlint.commands.gate import diff_reports

@@ -84,14 +84,19 @@ def _locator(stated: pd.DataFrame) -> dict[str, tuple[str, int]]:
     return dict(
         zip(
             first["id"].tolist(),
-            zip(first[FILE_COLUMN].astype(str).tolist(), first[LINE_COLUMN].astype(int).tolist(),
-                strict=True),
+            zip(
+                first[FILE_COLUMN].astype(str).tolist(),
+                first[LINE_COLUMN].astype(int).tolist(),
+                strict=True,
+            ),
             strict=True,
         )
     )
 
 
-def _location(where: dict[str, tuple[str, int]], ids: tuple[str, ...]) -> tuple[str | None, int | None]:
+def _location(
+    where: dict[str, tuple[str, int]], ids: tuple[str, ...]
+) -> tuple[str | None, int | None]:
     for fact_id in ids:
         if fact_id in where:
             return where[fact_id]
@@ -103,8 +108,11 @@ def _bounds(row: pd.Series, prefix: str) -> Bounds | None:
     if pd.isna(lo) and pd.isna(hi):
         return None
     return Bounds(
-        lo=float(lo), hi=float(hi), lo_open=bool(row[f"{prefix}_lo_open"]),
-        hi_open=bool(row[f"{prefix}_hi_open"]), unit=str(row["unit"]),
+        lo=float(lo),
+        hi=float(hi),
+        lo_open=bool(row[f"{prefix}_lo_open"]),
+        hi_open=bool(row[f"{prefix}_hi_open"]),
+        unit=str(row["unit"]),
     )
 
 
@@ -181,7 +189,10 @@ def run_rules(
         run = RuleRun(rule=rule)
         runs.append(run)
         ctx = RuleContext(
-            facts=table, registries=registries, settings=rule_set.settings, rule=rule,
+            facts=table,
+            registries=registries,
+            settings=rule_set.settings,
+            rule=rule,
             derived_counter=counter,
         )
         try:
@@ -194,7 +205,8 @@ def run_rules(
             run.crashed = True
             findings.append(
                 _rule_error(
-                    rule, kind.code,
+                    rule,
+                    kind.code,
                     f"rule `{rule.id}` crashed ({type(exc).__name__}: {exc}); the other rules ran",
                 )
             )
@@ -228,8 +240,13 @@ def run_rules(
 
 def _rule_error(rule: RuleSpec, code: str, message: str) -> Finding:
     return Finding(
-        code="FL051", rule=rule.id, severity=Severity.ERROR, status=Status.RULE_ERROR,
-        message=message, file=rule.file, details=(("kind_code", code),),
+        code="FL051",
+        rule=rule.id,
+        severity=Severity.ERROR,
+        status=Status.RULE_ERROR,
+        message=message,
+        file=rule.file,
+        details=(("kind_code", code),),
     )
 
 
@@ -261,7 +278,8 @@ def run_check(root: Path, *, today: dt.date | None = None) -> RunResult:
 
     stated = project.facts
     table = normalise_facts(
-        stated[valid.to_numpy()], project.registries,
+        stated[valid.to_numpy()],
+        project.registries,
         approx_tolerance=rule_set.settings.approx_tolerance,
     )
     rule_findings, table, runs = run_rules(rule_set, project.registries, table, stated)
@@ -279,8 +297,14 @@ def run_check(root: Path, *, today: dt.date | None = None) -> RunResult:
     findings.sort(key=Finding.sort_key)
     lap("waivers")
     return RunResult(
-        project=project, rule_set=rule_set, findings=findings, facts=table, waivers=waivers,
-        rule_runs=runs, timings=timings, generated=generated,
+        project=project,
+        rule_set=rule_set,
+        findings=findings,
+        facts=table,
+        waivers=waivers,
+        rule_runs=runs,
+        timings=timings,
+        generated=generated,
     )
 
 

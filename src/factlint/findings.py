@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field, replace
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -19,7 +19,7 @@ class Severity(str, Enum):
         return {"error": 3, "warning": 2, "info": 1}[self.value]
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """What a finding says about its check."""
 
     DISCREPANCY = "discrepancy"  # the figures cannot agree

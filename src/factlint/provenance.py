@@ -20,8 +20,17 @@ from factlint.quantity import Quantity, find_quantities, format_quantity
 from factlint.tables import FILE_COLUMN, LINE_COLUMN
 
 _SPACE = re.compile(r"\s+")
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-                         "\u00a0": " ", "\u2009": " ", "\u202f": " "})
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+    }
+)
 
 
 def normalise(text: str) -> str:
@@ -115,8 +124,9 @@ def check_provenance(facts: pd.DataFrame, source_texts: dict[str, str]) -> list[
     ok = pd.Series(
         [
             matches[k]
-            for k in zip(stated["quote"], stated["value"], stated["unit"], stated["qualifier"],
-                         strict=True)
+            for k in zip(
+                stated["quote"], stated["value"], stated["unit"], stated["qualifier"], strict=True
+            )
         ],
         index=stated.index,
         dtype=bool,

@@ -183,20 +183,6 @@ _FIGURE = re.compile(
 
 # -- dates ----------------------------------------------------------------------
 
-_MONTHS = {
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "apr": 4,
-    "may": 5,
-    "jun": 6,
-    "jul": 7,
-    "aug": 8,
-    "sep": 9,
-    "oct": 10,
-    "nov": 11,
-    "dec": 12,
-}
 _MONTH_NAMES = (
     "January",
     "February",
@@ -211,6 +197,7 @@ _MONTH_NAMES = (
     "November",
     "December",
 )
+_MONTHS = {name[:3].lower(): n for n, name in enumerate(_MONTH_NAMES, start=1)}
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
     r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?)"

@@ -142,7 +142,10 @@ def _cross_check(facts_dir: Path, reg: Registries) -> None:
     for m in reg.metrics.values():
         refs = []
         if m.share:
-            refs += [("share.numerator", m.share.numerator), ("share.denominator", m.share.denominator)]
+            refs += [
+                ("share.numerator", m.share.numerator),
+                ("share.denominator", m.share.denominator),
+            ]
             if m.share.of != "host" and m.share.of not in reg.entities:
                 raise RegistryError(
                     metrics_path, f"metrics[{m.id}].share.of", f"unknown entity `{m.share.of}`"
@@ -153,7 +156,9 @@ def _cross_check(facts_dir: Path, reg: Registries) -> None:
             refs.append(("rate.of", m.rate.of))
         for where, ref in refs:
             if ref not in reg.metrics:
-                raise RegistryError(metrics_path, f"metrics[{m.id}].{where}", f"unknown metric `{ref}`")
+                raise RegistryError(
+                    metrics_path, f"metrics[{m.id}].{where}", f"unknown metric `{ref}`"
+                )
     entities_path = facts_dir / "entities.yaml"
     for e in reg.entities.values():
         for parent in e.member_of:
@@ -162,4 +167,6 @@ def _cross_check(facts_dir: Path, reg: Registries) -> None:
                     entities_path, f"entities[{e.id}].member_of", f"unknown entity `{parent}`"
                 )
         if e.host is not None and e.host not in reg.entities:
-            raise RegistryError(entities_path, f"entities[{e.id}].host", f"unknown entity `{e.host}`")
+            raise RegistryError(
+                entities_path, f"entities[{e.id}].host", f"unknown entity `{e.host}`"
+            )

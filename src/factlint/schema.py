@@ -28,9 +28,15 @@ SCHEMA_CHECKS: dict[str, tuple[str, str]] = {
     "FL002": ("subject", "an entity id from facts/entities.yaml"),
     "FL003": ("metric", "a metric id from facts/metrics.yaml"),
     "FL004": ("unit", "a unit id from facts/units.yaml"),
-    "FL005": ("period", "a period such as 2022, 2024-H1, 2024-Q3, 2020-07, 2024-09-10 or START/END"),
-    "FL006": ("value", "a number as written (e.g. 103.96, -15.2), a range A-B with qualifier "
-              "`range`, or an ISO date for unit `date`"),
+    "FL005": (
+        "period",
+        "a period such as 2022, 2024-H1, 2024-Q3, 2020-07, 2024-09-10 or START/END",
+    ),
+    "FL006": (
+        "value",
+        "a number as written (e.g. 103.96, -15.2), a range A-B with qualifier "
+        "`range`, or an ISO date for unit `date`",
+    ),
     "FL007": ("qualifier", "one of " + ", ".join(QUALIFIERS)),
     "FL008": ("quote", "a non-empty verbatim quote from the source"),
     "FL009": ("id", "a unique, non-empty fact id"),
@@ -68,8 +74,9 @@ def build_schema(registries: Registries, source_ids: set[str]) -> pa.DataFrameSc
 
     return pa.DataFrameSchema(
         {
-            "id": col(pa.Check(lambda s: (s.str.strip() != "") & ~s.duplicated(keep=False),
-                               error="FL009")),
+            "id": col(
+                pa.Check(lambda s: (s.str.strip() != "") & ~s.duplicated(keep=False), error="FL009")
+            ),
             "source": col(known(source_ids, "FL001")),
             "subject": col(known(set(registries.entities), "FL002")),
             "metric": col(known(set(registries.metrics), "FL003")),

@@ -2,9 +2,11 @@
 
 Cells are read as strings (``"4.10"`` keeps its written precision) and
 nothing is turned into NaN (``NA``, ``None`` and ``null`` stay text for the
-schema to judge). A BOM and CRLF line endings are accepted; ragged rows,
-duplicate headers, missing columns, bad encodings and empty files are input
-errors that name the file and line.
+schema to judge). A BOM and CRLF, CR or mixed line endings are accepted (line
+breaks inside quoted cells become ``\\n``); ragged rows, duplicate headers,
+missing columns, stray quotes, bad encodings, NUL bytes, control characters,
+bidirectional controls ("Trojan Source") and empty files are input errors
+that name the file and line.
 """
 
 from __future__ import annotations
@@ -19,11 +21,15 @@ import numpy as np
 import pandas as pd
 
 from factlint.errors import TableError
+from factlint.yamlio import BIDI_CONTROLS
 
 FILE_COLUMN = "_file"
 LINE_COLUMN = "_line"
 
 _TOKENIZE_LINE = re.compile(r"line (\d+)")
+# C0 controls other than tab and line breaks, DEL and C1 controls: never data, and an
+# escape sequence in a cell would reach the terminal through the text report
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 csv.field_size_limit(1 << 30)
 
 
@@ -37,8 +43,31 @@ def _decode(path: Path, data: bytes) -> str:
         raise TableError(path, str(line), "not valid UTF-8 text") from None
 
 
+def _check_characters(path: Path, text: str) -> None:
+    """Refuse control and bidirectional characters, naming the line and code point."""
+    for pattern, what in (
+        (_CONTROL, "control character"),
+        (BIDI_CONTROLS, "bidirectional control character"),
+    ):
+        found = pattern.search(text)
+        if found is not None:
+            line = text.count("\n", 0, found.start()) + 1
+            code = f"U+{ord(found.group()):04X}"
+            if code == "U+0000":
+                raise TableError(path, str(line), "NUL byte in text")
+            hint = (
+                "it can make a cell read differently than it is stored"
+                if pattern is BIDI_CONTROLS
+                else "it is never part of a figure or a quote"
+            )
+            raise TableError(path, str(line), f"{what} {code} in the text; {hint}; remove it")
+
+
 def _header(path: Path, text: str) -> list[str]:
-    first = next(csv.reader(io.StringIO(text)), None)
+    try:
+        first = next(csv.reader(io.StringIO(text, newline=""), strict=True), None)
+    except csv.Error as exc:
+        raise TableError(path, "1", f"malformed CSV header: {exc}") from None
     if not first or all(not cell.strip() for cell in first):
         raise TableError(path, "1", "expected a header row naming the columns")
     names = [c.strip() for c in first]
@@ -55,21 +84,25 @@ def _header(path: Path, text: str) -> list[str]:
 def _record_lines(path: Path, text: str, width: int) -> np.ndarray:
     """First line of every record, scanning with the csv module.
 
-    Needed when a quoted field may span lines or a row may be short (pandas
-    pads short rows silently, so the width is checked here).
+    Needed when a quoted field may span lines, a line is blank or a row may be
+    short (pandas pads short rows silently, so the width is checked here).
     """
-    reader = csv.reader(io.StringIO(text, newline=""))
-    next(reader, None)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     lines: list[int] = []
-    start = reader.line_num + 1
-    for row in reader:
-        if row:
-            if len(row) != width:
-                raise TableError(
-                    path, str(start), f"expected {width} fields, found {len(row)} (ragged row)"
-                )
-            lines.append(start)
+    start = 1
+    try:
+        next(reader, None)
         start = reader.line_num + 1
+        for row in reader:
+            if row:
+                if len(row) != width:
+                    raise TableError(
+                        path, str(start), f"expected {width} fields, found {len(row)} (ragged row)"
+                    )
+                lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise TableError(path, str(start), f"malformed CSV: {exc}") from None
     return np.asarray(lines, dtype=np.int64)
 
 
@@ -83,12 +116,17 @@ def read_table(path: Path, *, required: Sequence[str] = (), display: str | None 
     if not data.strip():
         raise TableError(shown, None, "empty file; expected a header row and data rows")
     text = _decode(Path(shown), data)
-    if "\x00" in text:
-        raise TableError(shown, str(text[: text.index("\x00")].count("\n") + 1), "NUL byte in text")
+    # one line break: CRLF and a lone CR (old Mac files, mixed endings) become LF, so the
+    # csv module and pandas agree on line numbers
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    _check_characters(Path(shown), text)
     names = _header(Path(shown), text)
     missing = [c for c in required if c not in names]
     if missing:
         raise TableError(shown, "1", f"missing required column(s): {', '.join(missing)}")
+    needs_scan = '"' in text or "\n\n" in text.lstrip("\n")
+    lines = _record_lines(Path(shown), text, len(names)) if needs_scan else None
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -104,9 +142,10 @@ def read_table(path: Path, *, required: Sequence[str] = (), display: str | None 
         detail = str(exc).split("C error: ")[-1]
         raise TableError(shown, where, f"malformed CSV: {detail}") from None
     frame.columns = names
-    last = frame[names[-1]] if len(frame) else pd.Series([], dtype=str)
-    needs_scan = bool((last == "").any()) or '"' in text
-    lines = _record_lines(Path(shown), text, len(names)) if needs_scan else None
+    if lines is None:
+        last = frame[names[-1]] if len(frame) else pd.Series([], dtype=str)
+        if bool((last == "").any()):
+            lines = _record_lines(Path(shown), text, len(names))
     if lines is None or len(lines) != len(frame):
         lines = np.arange(2, len(frame) + 2, dtype=np.int64)
     frame[FILE_COLUMN] = shown

@@ -55,9 +55,13 @@ def load_waivers(root: Path, rule_ids: set[str]) -> list[Waiver]:
         except ValidationError as exc:
             err = exc.errors()[0]
             loc = ".".join(str(p) for p in err["loc"])
-            raise RuleSetError(WAIVERS_FILE, f"waivers[{index}].{loc}", err["msg"].lower()) from None
+            raise RuleSetError(
+                WAIVERS_FILE, f"waivers[{index}].{loc}", err["msg"].lower()
+            ) from None
         if model.rule not in rule_ids and model.rule not in ("schema", "provenance"):
-            raise RuleSetError(WAIVERS_FILE, f"waivers[{index}].rule", f"unknown rule `{model.rule}`")
+            raise RuleSetError(
+                WAIVERS_FILE, f"waivers[{index}].rule", f"unknown rule `{model.rule}`"
+            )
         waivers.append(
             Waiver(
                 rule=model.rule,
@@ -70,9 +74,7 @@ def load_waivers(root: Path, rule_ids: set[str]) -> list[Waiver]:
     return waivers
 
 
-def apply_waivers(
-    findings: list[Finding], waivers: list[Waiver], today: dt.date
-) -> list[Finding]:
+def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: dt.date) -> list[Finding]:
     """Mark waived findings; add findings for expired and unused waivers."""
     by_key = {(w.rule, w.facts): w for w in waivers}
     used: set[tuple[str, tuple[str, ...]]] = set()

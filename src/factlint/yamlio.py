@@ -1,13 +1,20 @@
 """Strict, safe YAML reading for registries, rule sets and waivers.
 
 Stricter than ``yaml.safe_load``: only the safe constructors, no aliases
-(which also rules out "billion laughs" expansion), no duplicate keys and a
-single document per file. Every problem becomes an :class:`InputError`
-naming the file and line.
+(which also rules out "billion laughs" expansion) and no merge keys, no
+duplicate keys, no nesting deeper than :data:`MAX_DEPTH`, a single document
+per file, and no bidirectional control characters anywhere in the text (a
+"Trojan Source" rule set reads differently in review than it parses). Every
+problem becomes an :class:`InputError` naming the file and line, in one line.
+
+YAML 1.1 scalars keep their ``safe_load`` meaning (``on`` and ``no`` are
+booleans); the loaders that read the result reject a boolean where a string
+or number is expected, so ``id: on`` never silently becomes ``True``.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +25,39 @@ from factlint.errors import InputError
 
 MAX_DEPTH = 64
 
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Bidirectional formatting characters: marks, embeddings, overrides and isolates."""
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def bidi_control(text: str) -> tuple[int, str] | None:
+    """(1-based line, ``U+XXXX``) of the first bidirectional control in ``text``, if any."""
+    found = BIDI_CONTROLS.search(text)
+    if found is None:
+        return None
+    return text.count("\n", 0, found.start()) + 1, f"U+{ord(found.group()):04X}"
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped, for a one-line message."""
+    out = []
+    for ch in text:
+        if ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch != "\t" and (ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or BIDI_CONTROLS.match(ch)):
+            out.append(f"\\u{ord(ch):04x}")
+        elif ch in "\u2028\u2029\x85":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases, duplicate keys and deep nesting."""
+    """SafeLoader that refuses aliases, merge keys, duplicate keys and deep nesting."""
 
     def compose_node(self, parent: Node | None, index: object) -> Node | None:  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
@@ -39,10 +76,29 @@ class _StrictLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        # a constructor that fails on a well-formed scalar (a 5,000-digit integer, the
+        # timestamp 2024-13-45) raises ValueError: make it a YAML error with a line
+        try:
+            return super().construct_object(node, deep=deep)  # type: ignore[no-untyped-call]
+        except yaml.YAMLError:
+            raise
+        except (ValueError, OverflowError) as exc:
+            detail = str(exc)
+            if "integer string conversion" in detail:
+                detail = "an integer with thousands of digits"
+            raise yaml.MarkedYAMLError(
+                None, None, f"cannot read the value: {detail}", node.start_mark
+            ) from None
+
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key_node.tag == _MERGE_TAG:
+                raise yaml.MarkedYAMLError(
+                    None, None, "merge keys (<<) are not allowed", key_node.start_mark
+                )
+            key = self.construct_object(key_node, deep=deep)
             try:
                 duplicate = key in seen
             except TypeError:
@@ -57,40 +113,70 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _reader_line(text: str, exc: yaml.reader.ReaderError) -> str | None:
+    if isinstance(exc.character, int) and 0 <= exc.position <= len(text):
+        return str(text.count("\n", 0, exc.position) + 1)
+    return None
+
+
 def load_yaml_text(text: str, path: Path | str) -> Any:
     """Parse one YAML document strictly; errors name ``path`` and the line."""
+    bidi = bidi_control(text)
+    if bidi is not None:
+        line, code = bidi
+        raise InputError(
+            path, str(line),
+            f"bidirectional control character {code}: it can make the text read differently "
+            "than it parses; remove it",
+        )
+    loader = _StrictLoader(text)
     try:
-        documents = list(yaml.load_all(text, Loader=_StrictLoader))  # noqa: S506 - strict safe loader
+        data = loader.get_data() if loader.check_data() else None
+        if loader.check_data():
+            raise InputError(path, None, "expected one YAML document, found several (`---`)")
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{mark.line + 1}" if mark is not None else None
-        raise InputError(path, where, f"invalid YAML: {exc.problem or exc.context}") from None
+        raise InputError(
+            path, where, f"invalid YAML: {one_line(str(exc.problem or exc.context))}"
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        what = (
+            f"character U+{exc.character:04X} is not allowed in YAML"
+            if isinstance(exc.character, int)
+            else "the text cannot be decoded"
+        )
+        raise InputError(path, _reader_line(text, exc), f"invalid YAML: {what}") from None
     except yaml.YAMLError as exc:
-        raise InputError(path, None, f"invalid YAML: {exc}") from None
+        raise InputError(path, None, f"invalid YAML: {one_line(str(exc))}") from None
     except RecursionError:
         raise InputError(path, None, "invalid YAML: nesting too deep") from None
-    if len(documents) > 1:
-        raise InputError(path, None, f"expected one YAML document, found {len(documents)}")
-    return documents[0] if documents else None
+    finally:
+        loader.dispose()
+    return data
 
 
-def read_text(path: Path) -> str:
-    """Read a UTF-8 text file (a BOM is dropped); errors name the file."""
+def read_text(path: Path, *, display: Path | str | None = None) -> str:
+    """Read a UTF-8 text file (a BOM is dropped); errors name the file (as ``display``)."""
+    shown = path if display is None else display
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise InputError(path, None, "file not found") from None
+        raise InputError(shown, None, "file not found") from None
     except IsADirectoryError:
-        raise InputError(path, None, "expected a file, found a directory") from None
+        raise InputError(shown, None, "expected a file, found a directory") from None
     except OSError as exc:
-        raise InputError(path, None, f"cannot read: {exc.strerror}") from None
+        raise InputError(shown, None, f"cannot read: {exc.strerror}") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(shown, "1", "file is UTF-16; expected UTF-8 text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InputError(path, str(line), "not valid UTF-8 text") from None
+        raise InputError(shown, str(line), "not valid UTF-8 text") from None
 
 
-def load_yaml(path: Path) -> Any:
-    """Read and parse a YAML file strictly."""
-    return load_yaml_text(read_text(path), path)
+def load_yaml(path: Path, *, display: Path | str | None = None) -> Any:
+    """Read and parse a YAML file strictly; errors name ``display`` (default: ``path``)."""
+    shown = path if display is None else display
+    return load_yaml_text(read_text(path, display=shown), shown)

@@ -26,15 +26,13 @@ def derived_row(
     lo: float,
     hi: float,
     derived_from: tuple[str, ...],
-    period: str = "2024",
-    start: str = "2024-01-01",
-    end: str = "2024-12-31",
+    rule: str = "d",
 ) -> pd.DataFrame:
-    """One derived amount of `country` (as an earlier rule `d` would have written it)."""
+    """One derived 2024 amount of `country` (as an earlier rule would have written it)."""
     reg = registries()
     table = normalise_facts(facts_frame(rows), reg)
     spec = RuleSpec(
-        id="d",
+        id=rule,
         kind="share",
         severity=Severity.ERROR,
         description="d",
@@ -46,9 +44,9 @@ def derived_row(
         ctx,
         subject=["country"],
         metric=["amount"],
-        period=[period],
-        start=[pd.Timestamp(start)],
-        end=[pd.Timestamp(end)],
+        period=["2024"],
+        start=[pd.Timestamp("2024-01-01")],
+        end=[pd.Timestamp("2024-12-31")],
         unit=["billion yuan"],
         interval=Interval.closed(lo, hi),
         derived_from=[derived_from],
@@ -61,6 +59,23 @@ def test_a_derived_value_is_not_compared_with_the_facts_it_came_from() -> None:
     extra = derived_row(rows, 700, 701, ("total", "other"))
     out = run_kind("agreement", rows, extra=extra).outcomes
     assert len(out) == 0
+
+
+def test_two_values_derived_from_the_same_facts_are_not_compared_with_each_other() -> None:
+    rows = [HEADER, ["total", "country", "amount", "2024", "500", "billion yuan", "exact", "a"]]
+    extra = pd.concat(
+        [
+            derived_row(rows, 499, 501, ("share", "part"), rule="first"),
+            derived_row(rows, 499, 501, ("part", "share"), rule="again"),
+            derived_row(rows, 499, 501, ("share", "other-part"), rule="third"),
+        ],
+        ignore_index=True,
+    )
+    out = run_kind("agreement", rows, extra=extra).outcomes
+    pairs = sorted(out["facts"].tolist())
+    # total with each of the three, and the third with each of the first two: 5, not 6
+    assert len(pairs) == 5
+    assert ("share", "part") not in pairs
 
 
 def test_a_derived_value_is_compared_with_other_stated_facts_and_named_by_its_rule() -> None:

@@ -82,7 +82,7 @@ def _build(
                 "class_name": "SiteBuilder",
                 "store_backend": {
                     "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(site_dir),
+                    "base_directory": str(site_dir.resolve()),
                 },
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
                 "show_how_to_buttons": False,

@@ -229,10 +229,10 @@ def export_suite_dict(project: Project, rule_set: RuleSet) -> dict[str, Any]:
 
 def checked_export(project: Project, rule_set: RuleSet) -> dict[str, Any]:
     """The suite, built through GX (every expectation validated) and written back as JSON."""
-    from factlint.gx.session import import_gx, quiet
+    from factlint.gx.session import open_session, quiet
 
     data = export_suite_dict(project, rule_set)
-    gx = import_gx()
+    gx = open_session().gx  # GX builds suites only with a context about
     with quiet():
         from great_expectations.expectations.expectation_configuration import (
             ExpectationConfiguration,

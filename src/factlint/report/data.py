@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import pandas as pd
+
 from factlint import __version__
 from factlint.engine import RunResult
 from factlint.findings import Finding, Severity
@@ -57,13 +59,23 @@ def _text(value: Any) -> str:
     return "" if value is None or (isinstance(value, float) and value != value) else str(value)
 
 
-def fact_record(row: dict[str, Any]) -> dict[str, Any]:
-    record: dict[str, Any] = {k: _text(row.get(k)) for k in FACT_FIELDS}
-    record["note"] = _text(row.get("note"))
-    record["file"] = _text(row.get(FILE_COLUMN))
-    line = row.get(LINE_COLUMN)
-    record["line"] = int(line) if line is not None and line == line else None
-    return record
+def fact_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """:func:`fact_record` for every row, column by column (fast on a million rows)."""
+    n = len(frame)
+    columns: dict[str, list[Any]] = {}
+    for key in (*FACT_FIELDS, "note", FILE_COLUMN):
+        if key in frame.columns:
+            columns[key] = frame[key].fillna("").astype(str).tolist()
+        else:
+            columns[key] = [""] * n
+    columns["file"] = columns.pop(FILE_COLUMN)
+    if LINE_COLUMN in frame.columns:
+        lines = pd.to_numeric(frame[LINE_COLUMN], errors="coerce")
+        columns["line"] = [None if v != v else int(v) for v in lines.tolist()]
+    else:
+        columns["line"] = [None] * n
+    keys = list(columns)
+    return [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
 def listed_findings(findings: list[dict[str, Any]], limit: int) -> list[int]:
@@ -85,15 +97,16 @@ def involved_facts(
     """Every fact a finding names; those of listed findings carry their source context."""
     ids = {f for finding in findings for f in finding["facts"]}
     stated = result.project.facts
-    rows = stated[stated["id"].isin(ids)].drop_duplicates("id").sort_values("id", kind="stable")
-    records = {str(r["id"]): fact_record(r) for r in rows.to_dict("records")}
+    rows = stated[stated["id"].isin(ids)].drop_duplicates("id")
+    records = {r["id"]: r for r in fact_records(rows)}
     table = result.facts
     if "derived" in table.columns:
         derived = table[table["derived"].astype(bool) & table["id"].isin(ids - set(records))]
-        for row in derived.drop_duplicates("id").to_dict("records"):
-            record = fact_record(row)
-            record["derived_from"] = sorted(str(i) for i in (row.get("derived_from") or ()))
-            records[str(row["id"])] = record
+        derived = derived.drop_duplicates("id")
+        origins = derived["derived_from"].tolist() if "derived_from" in derived else []
+        for record, origin in zip(fact_records(derived), origins, strict=False):
+            record["derived_from"] = sorted(str(i) for i in (origin or ()))
+            records[record["id"]] = record
     texts = result.project.source_texts
     with_context = {f for i in listed for f in findings[i]["facts"]}
     for fact_id, record in records.items():
@@ -113,18 +126,18 @@ def fact_table(result: RunResult, findings: list[dict[str, Any]], limit: int) ->
     """The first ``limit`` stated facts in file order, each with its worst unwaived finding."""
     stated = result.project.facts
     worst: dict[str, str] = {}
+    rank = {"error": 3, "warning": 2, "info": 1}
+    shown = set(stated["id"].head(limit).astype(str))
     for finding in findings:
         if finding["waived"]:
             continue
+        severity = finding["severity"]
         for fact_id in finding["facts"]:
-            known = worst.get(fact_id)
-            if known is None or Severity(finding["severity"]).rank > Severity(known).rank:
-                worst[fact_id] = finding["severity"]
-    rows = []
-    for row in stated.head(limit).to_dict("records"):
-        record = fact_record(row)
+            if fact_id in shown and rank[severity] > rank.get(worst.get(fact_id, ""), 0):
+                worst[fact_id] = severity
+    rows = fact_records(stated.head(limit))
+    for record in rows:
         record["flag"] = worst.get(record["id"])
-        rows.append(record)
     return {"total": int(len(stated)), "omitted": max(0, int(len(stated)) - limit), "rows": rows}
 
 

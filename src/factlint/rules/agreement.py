@@ -52,9 +52,17 @@ class AgreementParams(Params):
 
 def _pairs(rows: pd.DataFrame) -> pd.DataFrame:
     """Every pair i < j of rows about the same subject, metric and period (a self-merge)."""
-    keyed = rows[[*GROUP_KEYS, "pos"]]
+    derived = rows["derived"].to_numpy(dtype=bool)
+    keyed = rows[[*GROUP_KEYS, "pos"]].assign(
+        # derived values computed from the very same facts (a rule run twice) match by construction
+        recipe=[
+            "\x1f".join(sorted(src)) if d else ""
+            for src, d in zip(rows["derived_from"], derived, strict=True)
+        ]
+    )
     pairs = keyed.merge(keyed, on=GROUP_KEYS, suffixes=("_a", "_b"))
-    pairs = pairs[pairs["pos_a"] < pairs["pos_b"]]
+    same_recipe = (pairs["recipe_a"] == pairs["recipe_b"]) & (pairs["recipe_a"] != "")
+    pairs = pairs[(pairs["pos_a"] < pairs["pos_b"]) & ~same_recipe]
     a = prefixed(rows, "a_").iloc[pairs["pos_a"].to_numpy()].reset_index(drop=True)
     b = prefixed(rows, "b_").iloc[pairs["pos_b"].to_numpy()].reset_index(drop=True)
     both = pd.concat([a, b], axis=1)

@@ -23,19 +23,21 @@ from factlint.rules.base import (
     outcomes,
     unverifiable,
 )
-from factlint.rules.compare import (
+from factlint.rules.pairing import (
     CompareOp,
     Pairs,
     Shown,
     as_key_list,
     compare_shown,
-    computed_text,
     dimension_note,
-    lies,
     no_duplicate_keys,
     pair_facts,
     status_of,
     undefine,
+)
+from factlint.rules.wording import (
+    computed_text,
+    lies,
     with_unit,
 )
 

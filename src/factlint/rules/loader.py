@@ -71,7 +71,8 @@ def check_selector(sel: Selector, registries: Registries, file: str, where: str)
     for name in _as_list(sel.subject_kind):
         if name not in kinds:
             raise RuleSetError(
-                file, f"{where}.subject_kind",
+                file,
+                f"{where}.subject_kind",
                 f"no entity is of kind `{name}`; kinds in the registry: {', '.join(sorted(kinds))}",
             )
     for key, known, what in checks:
@@ -91,13 +92,17 @@ def parse_rule(item: Any, index: int, file: str, registries: Registries) -> Rule
     kind_name = item.get("kind")
     if kind_name not in kinds:
         known = ", ".join(sorted(kinds))
-        raise RuleSetError(file, f"{where}.kind", f"unknown kind {kind_name!r}; expected one of {known}")
+        raise RuleSetError(
+            file, f"{where}.kind", f"unknown kind {kind_name!r}; expected one of {known}"
+        )
     severity = item.get("severity", "error")
     try:
         sev = Severity(severity)
     except ValueError:
         raise RuleSetError(
-            file, f"{where}.severity", f"unknown severity {severity!r}; expected error, warning or info"
+            file,
+            f"{where}.severity",
+            f"unknown severity {severity!r}; expected error, warning or info",
         ) from None
     description = item.get("description")
     if not isinstance(description, str) or not description.strip():
@@ -116,8 +121,12 @@ def parse_rule(item: Any, index: int, file: str, registries: Registries) -> Rule
     for path, sel in _walk_selectors(params, where):
         check_selector(sel, registries, file, path)
     return RuleSpec(
-        id=rule_id, kind=kind_name, severity=sev, description=description.strip(),
-        params=params, file=file,
+        id=rule_id,
+        kind=kind_name,
+        severity=sev,
+        description=description.strip(),
+        params=params,
+        file=file,
     )
 
 
@@ -134,10 +143,14 @@ def load_rule_sets(checks_dir: Path, registries: Registries, *, root: Path) -> R
         if data is None:
             continue
         if not isinstance(data, dict):
-            raise RuleSetError(file, None, "expected a mapping with `rules` (and optional `settings`)")
+            raise RuleSetError(
+                file, None, "expected a mapping with `rules` (and optional `settings`)"
+            )
         unknown = set(data) - {"rules", "settings"}
         if unknown:
-            raise RuleSetError(file, sorted(unknown)[0], "unknown top-level key; expected rules, settings")
+            raise RuleSetError(
+                file, sorted(unknown)[0], "unknown top-level key; expected rules, settings"
+            )
         if "settings" in data:
             try:
                 these = Settings.model_validate(data["settings"] or {})
@@ -156,7 +169,9 @@ def load_rule_sets(checks_dir: Path, registries: Registries, *, root: Path) -> R
         for index, item in enumerate(items):
             rule = parse_rule(item, index, file, registries)
             if rule.id in seen:
-                raise RuleSetError(file, f"rules[{rule.id}].id", f"duplicate rule id (also in {seen[rule.id]})")
+                raise RuleSetError(
+                    file, f"rules[{rule.id}].id", f"duplicate rule id (also in {seen[rule.id]})"
+                )
             seen[rule.id] = file
             rules.append(rule)
-    return RuleSet(settings=settings or Settings(), rules=tuple(rules), files=tuple(files))
+    return RuleSet(settings=settings or Settings.model_validate({}), rules=tuple(rules), files=tuple(files))

@@ -20,17 +20,19 @@ from factlint.rules.base import (
     outcomes,
     unverifiable,
 )
-from factlint.rules.compare import (
+from factlint.rules.pairing import (
     Shown,
     as_key_list,
-    by_gap,
     compare_shown,
-    computed_text,
     dimension_note,
     no_duplicate_keys,
     pair_facts,
     status_of,
     undefine,
+)
+from factlint.rules.wording import (
+    by_gap,
+    computed_text,
 )
 
 PartKey = Literal["subject", "period", "member"]

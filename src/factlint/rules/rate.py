@@ -21,16 +21,18 @@ from factlint.rules.base import (
     outcomes,
     unverifiable,
 )
-from factlint.rules.compare import (
+from factlint.rules.pairing import (
     Shown,
-    by_gap,
     compare_shown,
-    computed_text,
-    number,
     pair_facts,
-    side,
     status_of,
     undefine,
+)
+from factlint.rules.wording import (
+    by_gap,
+    computed_text,
+    number,
+    side,
 )
 
 #: Days in each `per` of a rate spec (a mean month and a mean year).

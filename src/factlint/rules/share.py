@@ -152,16 +152,20 @@ def figure_text(frame: pd.DataFrame) -> list[str]:
 
     A derived value has no written form: its interval is shown instead.
     """
-    shown = interval_text(display_interval(frame), frame["unit"].astype(str).tolist())
-    out = []
-    for derived, value, qualifier, unit, interval in zip(
-        frame["derived"], frame["value"], frame["qualifier"], frame["unit"], shown, strict=True
-    ):
-        if derived or not isinstance(value, str) or not value.strip():
-            out.append(interval)
-            continue
+    values = frame["value"].to_numpy(dtype=object)
+    written = np.array([isinstance(v, str) and bool(v.strip()) for v in values], dtype=bool)
+    written &= ~frame["derived"].to_numpy(dtype=bool)
+    units = frame["unit"].astype(str).to_numpy()
+    out = [""] * len(frame)
+    unwritten = np.flatnonzero(~written)
+    shown = interval_text(display_interval(frame).take(unwritten), units[unwritten].tolist())
+    for k, i in enumerate(unwritten):
+        out[i] = shown[k]
+    qualifiers = frame["qualifier"].to_numpy(dtype=object)
+    for i in np.flatnonzero(written):
+        value, qualifier = str(values[i]), qualifiers[i]
         number = _RANGE_DASH.sub("–", value) if qualifier == "range" else value
-        out.append(f"{_QUALIFIER_WORDS.get(qualifier, '')}{number}{unit_suffix(unit)}")
+        out[i] = f"{_QUALIFIER_WORDS.get(qualifier, '')}{number}{unit_suffix(units[i])}"
     return out
 
 

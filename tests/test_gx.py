@@ -37,7 +37,9 @@ def write_suite(root: Path, data: object, name: str = "s.json") -> Path:
     return path
 
 
-def suite(*expectations: dict[str, object], table: str = "facts", **meta: object) -> dict[str, object]:
+def suite(
+    *expectations: dict[str, object], table: str = "facts", **meta: object
+) -> dict[str, object]:
     return {"name": "s", "meta": {"factlint": {"table": table, **meta}},
             "expectations": list(expectations)}
 
@@ -190,7 +192,8 @@ def test_normalised_frame_keeps_every_row_and_adds_readings(bundled_project: Pat
     share = frame.set_index("id").loc["scio24-ftz-fdi-share-2024h1"]
     assert share["valid"] and share["is_share"] and share["value_number"] == 20.8
     assert share["value_base"] == pytest.approx(0.208)
-    assert share["start"] == pd.Timestamp("2024-01-01") and share["end"] == pd.Timestamp("2024-06-30")
+    assert share["start"] == pd.Timestamp("2024-01-01")
+    assert share["end"] == pd.Timestamp("2024-06-30")
     date = frame.set_index("id").loc["ref-shanghai-launched"]
     assert date["value_date"] == pd.Timestamp("2013-09-29") and pd.isna(date["value_number"])
 
@@ -215,8 +218,8 @@ GX_PAGE = """<!DOCTYPE html><html><head>
   $('#section-1-body-table').bootstrapTable(
     Object.assign(
       {
-        columns: [{'field': 'run_time', 'title': 'Run Time'}, {'field': 'suite', 'title': 'Suite'}],
-        data: [{'run_time': '2024-01-01 <b>UTC</b>', 'suite': '<a href="expectations/ftz.html">ftz</a>', '_table_row_link_path': 'validations/ftz/x.html'}],
+        columns: COLUMNS,
+        data: DATA,
         toolbar: '#section-1-body-table-toolbar'
       },
       {'search': 'true'}
@@ -225,6 +228,15 @@ GX_PAGE = """<!DOCTYPE html><html><head>
 </script>
 <a href="https://greatexpectations.io">GX</a>
 </body></html>"""
+# GX prints the table's columns and rows as Python literals, each on one line
+GX_PAGE = GX_PAGE.replace(
+    "COLUMNS",
+    repr([{"field": "run_time", "title": "Run Time"}, {"field": "suite", "title": "Suite"}]),
+).replace(
+    "DATA", repr([{"run_time": "2024-01-01 <b>UTC</b>",
+                   "suite": '<a href="expectations/ftz.html">ftz</a>',
+                   "_table_row_link_path": "validations/ftz/x.html"}])
+)
 
 
 def test_offline_page_has_no_remote_render_references() -> None:

@@ -18,7 +18,7 @@ import pytest
 
 from factlint.cli import main
 from factlint.engine import run_check
-from factlint.findings import Finding, Severity, Status, Waiver
+from factlint.findings import Finding, Waiver
 from factlint.gx.frames import project_frames
 from factlint.gx.offline import render_references
 from factlint.waivers import apply_waivers
@@ -125,7 +125,9 @@ def test_waiver_for_a_gx_suite_waives_its_finding(broken: tuple[Path, int]) -> N
     "the GX suites' ids (factlint.gx.spec.suite_rule_ids)",
     strict=False,
 )
-def test_waiver_file_may_name_a_gx_suite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_waiver_file_may_name_a_gx_suite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = copy_bundled(tmp_path / "ftz")
     break_share(root)
     waivers = root / "checks" / "waivers.yaml"
@@ -183,6 +185,27 @@ def test_suite_on_the_facts_table_with_severities(tmp_path: Path) -> None:
     assert found == {}  # zone counts are all in `count`
 
 
+def test_include_derived_hands_rule_derived_values_to_gx(tmp_path: Path) -> None:
+    root = copy_bundled(tmp_path / "ftz")
+    write_suite(root, {
+        "name": "derived",
+        "meta": {"factlint": {"table": "normalised", "include_derived": True}},
+        "expectations": [
+            {"type": "expect_column_values_to_be_in_set",
+             "kwargs": {"column": "derived", "value_set": [False]}},
+        ],
+    })
+    result = run_check(root)
+    derived = result.facts[result.facts["derived"]]
+    found = gx_findings(result.findings)
+    if not len(derived):
+        assert found == []
+        return
+    assert len(found) == 1
+    assert set(found[0]["facts"]) == set(derived["id"])  # type: ignore[arg-type]
+    assert str(found[0]["file"]).startswith("checks/") and found[0]["line"] is None
+
+
 def test_expectation_gx_cannot_evaluate_is_a_finding_not_a_crash(tmp_path: Path) -> None:
     root = copy_bundled(tmp_path / "ftz")
     write_suite(root, {
@@ -204,7 +227,8 @@ def test_expectation_gx_cannot_evaluate_is_a_finding_not_a_crash(tmp_path: Path)
     [
         ({"type": "expect_column_values_to_be_purple", "kwargs": {"column": "id"}},
          "unknown expectation type `expect_column_values_to_be_purple`"),
-        ({"type": "expect_column_values_to_be_between", "kwargs": {"column": "nope", "min_value": 1}},
+        ({"type": "expect_column_values_to_be_between",
+          "kwargs": {"column": "nope", "min_value": 1}},
          "column `nope` is not in the normalised table"),
         ({"type": "expect_column_values_to_be_between", "kwargs": {"column": "value_base"}},
          "min_value and max_value cannot both be None"),
@@ -243,7 +267,9 @@ def test_data_docs_build_offline_into_the_output_only(
     assert SHARE_ID in validation  # the unexpected row, by fact id
     for page in [*pages, *site.rglob("*.css")]:
         assert render_references(page.read_text(encoding="utf-8")) == [], page
-    after = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if "reports" not in p.parts)
+    after = sorted(
+        p.relative_to(root).as_posix() for p in root.rglob("*") if "reports" not in p.parts
+    )
     assert after == before  # nothing written into facts/ or checks/
     # a rebuild replaces the site; a directory factlint did not write is refused
     assert main(["gx", "docs", str(root)]) == 0

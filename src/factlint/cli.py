@@ -8,6 +8,7 @@ configuration or input error (one line on stderr naming the file and place),
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -44,20 +45,19 @@ def guarded(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             code = command(*args, **kwargs)
+        except (typer.Exit, typer.TyperException):
+            raise  # an explicit exit code or a usage error: main() reports it
         except FactlintError as exc:
             code = _fail(str(exc), EXIT_INPUT)
         except KeyboardInterrupt:
-            code = _fail("interrupted", EXIT_INTERRUPTED)
+            code = EXIT_INTERRUPTED  # main() says so, in one line
         except BrokenPipeError:
+            _silence_stdout()
             code = EXIT_OK
+        except RecursionError as exc:  # before Exception: a message may not be printable
+            code = _internal(exc)
         except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback
-            if _DEBUG:
-                traceback.print_exc()
-            code = _fail(
-                f"internal error: {type(exc).__name__}: {exc} "
-                "(a bug in factlint; rerun with --debug for the traceback)",
-                EXIT_INTERNAL,
-            )
+            code = _internal(exc)
         raise typer.Exit(int(code or 0))
 
     return wrapper  # type: ignore[return-value]
@@ -236,25 +236,100 @@ def diff(
     return diff_reports(old, new, fmt.value)
 
 
+def _one_line(message: str) -> str:
+    """Escape line breaks, control and bidirectional characters: an error is one line."""
+    out = []
+    for ch in message:
+        code = ord(ch)
+        if ch == "\t":
+            out.append(" ")
+        elif (
+            code < 0x20 or 0x7F <= code < 0xA0 or ch in "\u2028\u2029\u061c\u200e\u200f"
+            or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069
+        ):
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def _fail(message: str, code: int) -> int:
-    sys.stderr.write(f"factlint: {message}\n")
+    sys.stderr.write(f"factlint: {_one_line(message)}\n")
+    sys.stderr.flush()
     return code
 
 
+def _internal(exc: BaseException) -> int:
+    """Exit 3 in one line; the traceback only under ``--debug``."""
+    if _DEBUG:
+        traceback.print_exc()
+    try:
+        detail = f"{type(exc).__name__}: {exc}"
+    except Exception:  # noqa: BLE001 - an exception whose str() fails still gets a line
+        detail = type(exc).__name__
+    if len(detail) > 500:
+        detail = detail[:500] + "..."
+    return _fail(
+        f"internal error: {detail} (a bug in factlint; rerun with --debug for the traceback)",
+        EXIT_INTERNAL,
+    )
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe (``factlint ... | head``), send the rest of stdout nowhere.
+
+    Without this, the interpreter's final flush fails again and prints a warning.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests)
+        pass
+
+
+def _usage_error(exc: typer.TyperException) -> int:
+    """A command-line mistake (unknown option, bad value, missing argument) in one line."""
+    ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        # `factlint` or `factlint gx` alone: the help on stdout, the complaint on stderr
+        sys.stdout.write(exc.format_message().rstrip("\n") + "\n")
+        return _fail("missing command (the commands are listed above)", EXIT_INPUT)
+    hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+    return _fail(f"{exc.format_message()}{hint}", EXIT_INPUT)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app and return the documented exit code."""
+    """Entry point: run the app and return the documented exit code.
+
+    Every path ends in 0, 1, 2, 3 or 130 with at most one line on stderr and
+    never a traceback (unless ``--debug``).
+    """
     global _DEBUG
     args = list(sys.argv[1:] if argv is None else argv)
     _DEBUG = "--debug" in args
     args = [a for a in args if a != "--debug"]
     try:
-        app(args=args, prog_name="factlint", standalone_mode=True)
+        result = app(args=args, prog_name="factlint", standalone_mode=False)
+        code = result if isinstance(result, int) else EXIT_OK
+        sys.stdout.flush()
+    except typer.Exit as exc:
+        code = int(exc.exit_code or 0)
+        if code == EXIT_INTERRUPTED:  # Ctrl-C in a command or while parsing the command line
+            _fail("interrupted", EXIT_INTERRUPTED)
+    except typer.TyperException as exc:
+        code = _usage_error(exc)
+    except (KeyboardInterrupt, typer.Abort):
+        code = _fail("interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        _silence_stdout()
+        code = EXIT_OK
     except SystemExit as exc:
-        code = exc.code
-        return code if isinstance(code, int) else (0 if code is None else EXIT_INPUT)
-    except KeyboardInterrupt:
-        return _fail("interrupted", EXIT_INTERRUPTED)
-    return EXIT_OK
+        value = exc.code
+        code = value if isinstance(value, int) else (EXIT_OK if value is None else EXIT_INPUT)
+    except Exception as exc:  # noqa: BLE001 - outside a command (argument parsing): still one line
+        code = _internal(exc)
+    return code
 
 
 def entry() -> None:

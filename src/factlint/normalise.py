@@ -37,7 +37,9 @@ def normalise_facts(
     # only a change (growth) may be negative; "less than 0.4%" of a share starts at 0
     changes = {k for k, m in registries.metrics.items() if m.growth is not None}
     nonnegative = ~out["metric"].isin(changes)
-    discrete = out["dimension"].isin(["count", "date"])
+    # an integer count is exact ("22 zones"), but a scaled one is rounded
+    # ("100 million units" is 100 ± 0.5 million)
+    discrete = out["dimension"].isin(["count", "date"]) & (out["factor"] == 1)
     iv = written(
         out["value"].to_numpy(dtype=object),
         out["qualifier"].to_numpy(dtype=object),

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from factlint.errors import ProjectError
-from factlint.registry import Registries, load_registries
-from factlint.tables import read_table
+from factlint.errors import ProjectError, TableError
+from factlint.registry import Registries, id_key, load_registries
+from factlint.tables import LINE_COLUMN, read_table
 from factlint.yamlio import read_text
 
-FACT_COLUMNS = ("id", "source", "quote", "subject", "metric", "period", "value", "unit", "qualifier")
+FACT_COLUMNS = (
+    "id", "source", "quote", "subject", "metric", "period", "value", "unit", "qualifier",
+)
 SOURCE_COLUMNS = ("id", "title", "publisher", "date", "url", "language")
 SOURCES_FILE = "sources.csv"
 
@@ -47,6 +49,33 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def check_source_ids(sources: pd.DataFrame, display: str) -> None:
+    """Source ids name files (``facts/sources/<id>.txt``): plain, unique names only.
+
+    An id such as ``../../secret`` would read a file outside the project into the
+    report; ids equal after NFC and case folding would name the same file on a
+    case-insensitive file system.
+    """
+    seen: dict[str, int] = {}
+    for ident, line in zip(sources["id"], sources[LINE_COLUMN], strict=True):
+        where = str(line)
+        name = str(ident)
+        if not name.strip():
+            raise TableError(display, where, "a source id is empty; every source needs an id")
+        if name != name.strip() or any(c in name for c in "/\\") or name.startswith("."):
+            raise TableError(
+                display, where,
+                f"source id {name!r} must be a plain file name (no slashes, no leading dot "
+                "or spaces): it names facts/sources/<id>.txt",
+            )
+        key = id_key(name)
+        if key in seen:
+            raise TableError(
+                display, where, f"source id `{name}` is listed twice (also on line {seen[key]})"
+            )
+        seen[key] = int(line)
+
+
 def fact_table_paths(facts_dir: Path) -> list[Path]:
     """Every CSV directly under ``facts/`` except the sources table, in name order."""
     return sorted(p for p in facts_dir.glob("*.csv") if p.name != SOURCES_FILE and p.is_file())
@@ -60,7 +89,9 @@ def load_project(root: Path) -> Project:
         raise ProjectError(root, None, "expected a project directory holding facts/ and checks/")
     facts_dir = root / "facts"
     if not facts_dir.is_dir():
-        raise ProjectError(facts_dir, None, "no facts/ directory; a project holds facts/ and checks/")
+        raise ProjectError(
+            facts_dir, None, "no facts/ directory; a project holds facts/ and checks/"
+        )
 
     def rel(p: Path) -> str:
         return p.relative_to(root).as_posix()
@@ -70,6 +101,7 @@ def load_project(root: Path) -> Project:
     if not sources_path.is_file():
         raise ProjectError(rel(sources_path), None, "missing sources table")
     sources = read_table(sources_path, required=SOURCE_COLUMNS, display=rel(sources_path))
+    check_source_ids(sources, rel(sources_path))
     inputs[rel(sources_path)] = file_digest(sources_path)
 
     registries = load_registries(facts_dir)
@@ -80,7 +112,7 @@ def load_project(root: Path) -> Project:
     for source_id in sources["id"]:
         path = facts_dir / "sources" / f"{source_id}.txt"
         if path.is_file():
-            texts[source_id] = read_text(path)
+            texts[source_id] = read_text(path, display=rel(path))
             inputs[rel(path)] = file_digest(path)
 
     tables = []

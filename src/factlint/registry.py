@@ -7,6 +7,7 @@ in a registry is an input error naming the file and key, not a silent default.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from factlint.errors import RegistryError
-from factlint.yamlio import load_yaml
+from factlint.yamlio import check_plain_values, load_yaml
+
+
+def id_key(ident: str) -> str:
+    """What makes two ids one id: equal after NFC normalisation and case folding."""
+    return unicodedata.normalize("NFC", ident.strip()).casefold()
 
 
 class _Strict(BaseModel):
@@ -104,25 +110,34 @@ _FILES: dict[str, tuple[str, type[_Strict]]] = {
 }
 
 
-def _load_list(path: Path, key: str, model: type[_Strict]) -> dict[str, Any]:
-    data = load_yaml(path)
+def _load_list(path: Path, key: str, model: type[_Strict], shown: str) -> dict[str, Any]:
+    data = load_yaml(path, display=shown)
     if not isinstance(data, dict) or set(data) != {key}:
-        raise RegistryError(path, None, f"expected a mapping with the single key `{key}`")
+        raise RegistryError(shown, None, f"expected a mapping with the single key `{key}`")
     items = data[key]
     if not isinstance(items, list):
-        raise RegistryError(path, key, "expected a list")
+        raise RegistryError(shown, key, "expected a list")
     out: dict[str, Any] = {}
+    keys: dict[str, str] = {}
     for index, item in enumerate(items):
+        ident = item.get("id", index) if isinstance(item, dict) else index
         try:
             record = model.model_validate(item)
         except ValidationError as exc:
             err = exc.errors()[0]
             loc = ".".join(str(p) for p in err["loc"])
-            ident = item.get("id", index) if isinstance(item, dict) else index
-            raise RegistryError(path, f"{key}[{ident}].{loc}", err["msg"].lower()) from None
+            raise RegistryError(shown, f"{key}[{ident}].{loc}", err["msg"].lower()) from None
+        check_plain_values(item, record, shown, f"{key}[{ident}]")
         ident = record.id  # type: ignore[attr-defined]
-        if ident in out:
-            raise RegistryError(path, f"{key}[{ident}]", "duplicate id")
+        if not ident.strip() or ident != ident.strip():
+            raise RegistryError(
+                shown, f"{key}[{ident}].id", "expected a non-empty id without surrounding spaces"
+            )
+        same = keys.get(id_key(ident))
+        if same is not None:
+            also = "" if same == ident else f" (as `{same}`: ids equal after case folding are one)"
+            raise RegistryError(shown, f"{key}[{ident}]", f"duplicate id{also}")
+        keys[id_key(ident)] = ident
         out[ident] = record
     return out
 
@@ -131,14 +146,14 @@ def load_registries(facts_dir: Path) -> Registries:
     """Load and cross-check the three registries of a project."""
     loaded: dict[str, dict[str, Any]] = {}
     for key, (name, model) in _FILES.items():
-        loaded[key] = _load_list(facts_dir / name, key, model)
+        loaded[key] = _load_list(facts_dir / name, key, model, f"{facts_dir.name}/{name}")
     reg = Registries(units=loaded["units"], metrics=loaded["metrics"], entities=loaded["entities"])
     _cross_check(facts_dir, reg)
     return reg
 
 
 def _cross_check(facts_dir: Path, reg: Registries) -> None:
-    metrics_path = facts_dir / "metrics.yaml"
+    metrics_path = f"{facts_dir.name}/metrics.yaml"
     for m in reg.metrics.values():
         refs = []
         if m.share:
@@ -159,7 +174,7 @@ def _cross_check(facts_dir: Path, reg: Registries) -> None:
                 raise RegistryError(
                     metrics_path, f"metrics[{m.id}].{where}", f"unknown metric `{ref}`"
                 )
-    entities_path = facts_dir / "entities.yaml"
+    entities_path = f"{facts_dir.name}/entities.yaml"
     for e in reg.entities.values():
         for parent in e.member_of:
             if parent not in reg.entities:

@@ -8,6 +8,7 @@ units) come from the project's own registries.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -39,7 +40,7 @@ SCHEMA_CHECKS: dict[str, tuple[str, str]] = {
     ),
     "FL007": ("qualifier", "one of " + ", ".join(QUALIFIERS)),
     "FL008": ("quote", "a non-empty verbatim quote from the source"),
-    "FL009": ("id", "a unique, non-empty fact id"),
+    "FL009": ("id", "a unique, non-empty fact id with no invisible characters"),
     "FL010": ("unit", "a unit whose dimension is the metric's dimension"),
 }
 
@@ -53,6 +54,22 @@ def _value_ok(frame: pd.DataFrame, registries: Registries) -> pd.Series:
     ranged = value.str.fullmatch(f"{_NUMBER}-{_NUMBER}")
     dated = value.str.fullmatch(_DATE)
     return (is_date & dated) | (~is_date & is_range & ranged) | (~is_date & ~is_range & number)
+
+
+# characters that do not show: soft hyphen, zero-width and bidirectional controls, BOM
+_INVISIBLE = "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
+
+
+def _id_key(ids: pd.Series) -> pd.Series:
+    """Ids equal after trimming, NFC normalisation and case folding are one id."""
+    return ids.str.strip().str.normalize("NFC").str.casefold()
+
+
+def _id_ok(ids: pd.Series) -> pd.Series:
+    """FL009: an id is non-empty, shows every character it has, and is unique by its key."""
+    stripped = ids.str.strip()
+    visible = (ids == stripped) & ~ids.str.contains(_INVISIBLE, regex=True)
+    return (stripped != "") & visible & ~_id_key(ids).duplicated(keep=False)
 
 
 def _dimension_ok(frame: pd.DataFrame, registries: Registries) -> pd.Series:
@@ -74,9 +91,7 @@ def build_schema(registries: Registries, source_ids: set[str]) -> pa.DataFrameSc
 
     return pa.DataFrameSchema(
         {
-            "id": col(
-                pa.Check(lambda s: (s.str.strip() != "") & ~s.duplicated(keep=False), error="FL009")
-            ),
+            "id": col(pa.Check(_id_ok, error="FL009")),
             "source": col(known(source_ids, "FL001")),
             "subject": col(known(set(registries.entities), "FL002")),
             "metric": col(known(set(registries.metrics), "FL003")),
@@ -98,7 +113,17 @@ def _message(code: str, row: pd.Series, registries: Registries) -> str:
     column, expected = SCHEMA_CHECKS[code]
     got = str(row[column])
     if code == "FL009" and got.strip():
-        return f"fact id `{got}` is used more than once; expected {expected}"
+        hidden = re.search(_INVISIBLE, got)
+        if hidden is not None or got != got.strip():
+            what = (
+                f"holds the invisible character U+{ord(hidden.group()):04X}"
+                if hidden else "has leading or trailing spaces"
+            )
+            return f"fact id {got!r} {what}; expected {expected}"
+        return (
+            f"fact id `{got}` is used more than once (ids equal after Unicode NFC "
+            f"normalisation and case folding are one id); expected {expected}"
+        )
     if code == "FL010":
         unit = registries.units[row["unit"]]
         metric = registries.metrics[row["metric"]]

@@ -106,7 +106,9 @@ def _record_lines(path: Path, text: str, width: int) -> np.ndarray:
     return np.asarray(lines, dtype=np.int64)
 
 
-def read_table(path: Path, *, required: Sequence[str] = (), display: str | None = None) -> pd.DataFrame:
+def read_table(
+    path: Path, *, required: Sequence[str] = (), display: str | None = None
+) -> pd.DataFrame:
     """Read one CSV table as text with ``_file`` and ``_line`` columns added."""
     shown = display or str(path)
     try:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from factlint.errors import RuleSetError
 from factlint.findings import Finding, Severity, Status, Waiver
-from factlint.yamlio import load_yaml
+from factlint.yamlio import check_plain_values, load_yaml
 
 WAIVERS_FILE = "checks/waivers.yaml"
 
@@ -40,7 +40,7 @@ def load_waivers(root: Path, rule_ids: set[str]) -> list[Waiver]:
     path = root / WAIVERS_FILE
     if not path.is_file():
         return []
-    data = load_yaml(path)
+    data = load_yaml(path, display=WAIVERS_FILE)
     if data is None:
         return []
     if not isinstance(data, dict) or set(data) != {"waivers"}:
@@ -58,6 +58,7 @@ def load_waivers(root: Path, rule_ids: set[str]) -> list[Waiver]:
             raise RuleSetError(
                 WAIVERS_FILE, f"waivers[{index}].{loc}", err["msg"].lower()
             ) from None
+        check_plain_values(item, model, WAIVERS_FILE, f"waivers[{index}]")
         if model.rule not in rule_ids and model.rule not in ("schema", "provenance"):
             raise RuleSetError(
                 WAIVERS_FILE, f"waivers[{index}].rule", f"unknown rule `{model.rule}`"

@@ -14,11 +14,13 @@ or number is expected, so ``id: on`` never silently becomes ``True``.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
 from yaml.nodes import MappingNode, Node
 
 from factlint.errors import InputError
@@ -59,20 +61,20 @@ def one_line(text: str) -> str:
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that refuses aliases, merge keys, duplicate keys and deep nesting."""
 
-    def compose_node(self, parent: Node | None, index: object) -> Node | None:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.MarkedYAMLError(
                 "while composing a node", None, "aliases (*name) are not allowed", event.start_mark
             )
         self._depth = getattr(self, "_depth", 0) + 1
         try:
             if self._depth > MAX_DEPTH:
-                event = self.peek_event()
+                event = self.peek_event()  # type: ignore[no-untyped-call]
                 raise yaml.MarkedYAMLError(
                     None, None, f"nesting deeper than {MAX_DEPTH} levels", event.start_mark
                 )
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -80,7 +82,7 @@ class _StrictLoader(yaml.SafeLoader):
         # a constructor that fails on a well-formed scalar (a 5,000-digit integer, the
         # timestamp 2024-13-45) raises ValueError: make it a YAML error with a line
         try:
-            return super().construct_object(node, deep=deep)  # type: ignore[no-untyped-call]
+            return super().construct_object(node, deep=deep)
         except yaml.YAMLError:
             raise
         except (ValueError, OverflowError) as exc:
@@ -129,10 +131,11 @@ def load_yaml_text(text: str, path: Path | str) -> Any:
             f"bidirectional control character {code}: it can make the text read differently "
             "than it parses; remove it",
         )
-    loader = _StrictLoader(text)
+    loader: _StrictLoader | None = None
     try:
-        data = loader.get_data() if loader.check_data() else None
-        if loader.check_data():
+        loader = _StrictLoader(text)
+        data = loader.get_data() if loader.check_data() else None  # type: ignore[no-untyped-call]
+        if loader.check_data():  # type: ignore[no-untyped-call]
             raise InputError(path, None, "expected one YAML document, found several (`---`)")
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -152,7 +155,8 @@ def load_yaml_text(text: str, path: Path | str) -> Any:
     except RecursionError:
         raise InputError(path, None, "invalid YAML: nesting too deep") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data
 
 
@@ -180,3 +184,37 @@ def load_yaml(path: Path, *, display: Path | str | None = None) -> Any:
     """Read and parse a YAML file strictly; errors name ``display`` (default: ``path``)."""
     shown = path if display is None else display
     return load_yaml_text(read_text(path, display=shown), shown)
+
+
+def check_plain_values(raw: Any, parsed: Any, path: Path | str, where: str) -> None:
+    """Refuse what a lax model would coerce silently from YAML.
+
+    ``raw`` is what YAML gave, ``parsed`` what the pydantic model made of it. A
+    YAML boolean (``yes``, ``no``, ``on``, ``off``, ``true``, ``false``) where the
+    model holds anything but a boolean (``approx_tolerance: yes`` would become
+    1.0) and a NaN or infinite number (``.nan``, ``.inf``) are input errors.
+    Parts whose shape the model changed (a string made a list) are skipped.
+    """
+    if isinstance(raw, bool):
+        if not isinstance(parsed, bool):
+            raise InputError(
+                path, where,
+                f"`{str(raw).lower()}` is a YAML boolean (true/false, yes/no, on/off); "
+                "expected a string or a number: quote it if you mean the text",
+            )
+        return
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise InputError(path, where, f"expected a finite number, found {raw}")
+    if isinstance(raw, dict):
+        if isinstance(parsed, BaseModel):
+            fields = type(parsed).model_fields
+            for key, value in raw.items():
+                if isinstance(key, str) and key in fields:
+                    check_plain_values(value, getattr(parsed, key), path, f"{where}.{key}")
+        elif isinstance(parsed, dict):
+            for key, value in raw.items():
+                if key in parsed:
+                    check_plain_values(value, parsed[key], path, f"{where}.{key}")
+    elif isinstance(raw, list) and isinstance(parsed, (list, tuple)) and len(raw) == len(parsed):
+        for index, (item, made) in enumerate(zip(raw, parsed, strict=True)):
+            check_plain_values(item, made, path, f"{where}[{index}]")

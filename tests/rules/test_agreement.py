@@ -88,7 +88,7 @@ def test_a_derived_value_is_compared_with_other_stated_facts_and_named_by_its_ru
     assert message.startswith(
         "`total` (source `a`) says 500 billion yuan; `d#1` (derived by rule `d`"
     )
-    assert "gives 700–701 billion yuan: they differ by 200 billion yuan (39.9%)" in message
+    assert "gives 700–701 billion yuan: they differ by 199.5 billion yuan (39.9%)" in message
 
 
 def test_across_sources_only_treats_a_derived_value_as_coming_from_its_facts_sources() -> None:

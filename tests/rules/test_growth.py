@@ -164,7 +164,7 @@ def test_the_discrepancy_message_gives_both_values_their_periods_and_the_gap() -
         "423.2 billion yuan (`now`, 2025-H1) against 600 billion yuan (`before`, 2024-H1)"
         in message
     )
-    assert "14.1 percentage points below the stated -15.25 – -15.15%" in message
+    assert "14.15 percentage points below the stated -15.25 – -15.15%" in message
 
 
 @pytest.mark.parametrize(

@@ -179,7 +179,7 @@ def _date_of(path: Path, value: object) -> dt.date | None:
 
 _INLINE_NOISE = re.compile(
     r"""
-    (?P<fence>^[ ]{0,3}(?:```|~~~)[^\n]*\n(?:.*?\n)??[ ]{0,3}(?:```|~~~)[ \t]*$)
+    (?P<fence>^[ ]{0,3}(?P<fq>```|~~~)[^\n]*\n.*?^[ ]{0,3}(?P=fq)[ \t]*$)
   | (?P<comment><!--.*?-->)
   | (?P<refdef>^[ ]{0,3}\[[^\]\n]+\]:[ \t]*\S+[^\n]*$)
   | (?P<image>!\[)(?=[^\]\n]*\]\()
@@ -200,10 +200,7 @@ _RULE = re.compile(r"\s*(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,}|={3,})\s*")
 
 def _blank_markdown_inline(text: str, chars: list[str]) -> None:
     for m in _INLINE_NOISE.finditer(text):
-        if m.group("fence") or m.group("comment") or m.group("refdef") or m.group("tag"):
-            _blank(chars, m.start(), m.end())
-        else:
-            _blank(chars, m.start(), m.end())
+        _blank(chars, m.start(), m.end())
     for m in _LINK_OPEN.finditer(text):
         chars[m.start()] = " "
 
@@ -324,6 +321,7 @@ class _HtmlText(HTMLParser):
         self.cell_start: int | None = None
         self.header: tuple[tuple[int, int], ...] = ()
         self.row_is_header = False
+        self.block_has_text = False
 
     def _offset(self) -> int:
         line, col = self.getpos()
@@ -337,15 +335,14 @@ class _HtmlText(HTMLParser):
         self.length += len(text)
 
     def _break(self, kind: Literal["paragraph", "heading", "item", "row"] = "paragraph") -> None:
-        text = "".join(self.parts)
-        if text[self.block_start : self.length].strip():
+        if self.block_has_text:
             cells = tuple(self.row_cells) if self.block_kind == "row" else ()
             header = self.header if self.block_kind == "row" and not self.row_is_header else ()
             self.blocks.append(Block(self.block_start, self.length, self.block_kind, cells, header))
             if self.block_kind == "row" and self.row_is_header:
                 self.header = cells
-        self._emit("\n\n", False)
-        self.block_start, self.block_kind = self.length, kind
+            self._emit("\n\n", False)
+        self.block_start, self.block_kind, self.block_has_text = self.length, kind, False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "meta":
@@ -413,12 +410,14 @@ class _HtmlText(HTMLParser):
             self.title.append(data)
         if not self.skip:
             self._emit(data, True)
+            self.block_has_text = self.block_has_text or not data.isspace()
 
     def _reference(self, text: str) -> None:
         if self.in_title:
             self.title.append(text)
         if not self.skip:
             self._emit(text, False)
+            self.block_has_text = self.block_has_text or not text.isspace()
 
     def handle_entityref(self, name: str) -> None:
         self._reference(unescape(f"&{name};"))

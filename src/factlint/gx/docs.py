@@ -56,7 +56,8 @@ def build_data_docs(root: Path, output: Path, *, run_time: dt.datetime) -> tuple
         _build(staging, suites, frames, run_time)
         make_offline(staging)
         (staging / MARKER).write_text(
-            "Data Docs written by `factlint gx docs`; the whole directory is replaced on rebuild.\n",
+            "Data Docs written by `factlint gx docs`; "
+            "the whole directory is replaced on rebuild.\n",
             encoding="utf-8",
         )
         if output.exists():
@@ -104,7 +105,9 @@ def _build(
                 gx.Checkpoint(
                     name=f"factlint-{spec.name}",
                     validation_definitions=[definition],
-                    actions=[gx.checkpoint.UpdateDataDocsAction(name="data docs", site_names=[SITE])],
+                    actions=[
+                        gx.checkpoint.UpdateDataDocsAction(name="data docs", site_names=[SITE])
+                    ],
                     result_format=RESULT_FORMAT,
                 )
             )

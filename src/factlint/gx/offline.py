@@ -14,7 +14,8 @@ site, in place:
   for the Font Awesome status icons) and a small script (the handful of
   jQuery calls the pages make: the "Failed only" filter, tabs) are inlined.
 
-Hyperlinks to GX's website stay: they are links, not needed to render.
+Hyperlinks to GX's website stay: they are links, not needed to render (GX's
+newsletter sign-up footer goes).
 Charts (Vega, used by a few distribution expectations) cannot be drawn
 offline; their place says so.
 """
@@ -41,6 +42,7 @@ _TABLE_SCRIPT = re.compile(
 )
 _GRAPH = re.compile(r"vegaEmbed\('#(?P<id>[^']+)'")
 _HEAD_END = re.compile(r"</head>", re.IGNORECASE)
+_NEWSLETTER = re.compile(r"<footer>\s*<p>[^<]*newsletter.*?</footer>", re.DOTALL | re.IGNORECASE)
 
 # Only remote references that a browser fetches to render the page.
 RENDER_REFERENCES = re.compile(
@@ -76,7 +78,8 @@ img{max-width:100%}
 .justify-content-center{justify-content:center}.flex-column{flex-direction:column}
 .float-left{float:left}.float-right{float:right}.h-100{height:100%}.mr-auto{margin-right:auto}
 .sticky,.sticky-top{position:sticky;top:0;z-index:10}
-.card{position:relative;border:1px solid #dee2e6;border-radius:4px;background:#fff;margin-bottom:1rem}
+.card{position:relative;border:1px solid #dee2e6;border-radius:4px;background:#fff;
+ margin-bottom:1rem}
 .card-header{padding:.5rem .75rem;background:#f7f7f9;border-bottom:1px solid #dee2e6}
 .card-body{padding:.75rem}
 .alert{padding:.5rem .75rem;border:1px solid #d6d8db;border-radius:4px;margin:.25rem 0}
@@ -92,12 +95,13 @@ thead th{border-bottom:2px solid #dee2e6}.table-sm td,.table-sm th{padding:.25re
 .table-responsive{overflow-x:auto}
 .text-success{color:#1e7e34}.text-danger{color:#c82333}.text-info{color:#117a8b}
 .text-warning{color:#b58100}.text-muted{color:#6c757d}.lead{font-size:1.15rem}
-.bg-light{background:#f8f9fa}.rounded{border-radius:4px}.border-bottom{border-bottom:1px solid #dee2e6}
+.bg-light{background:#f8f9fa}.rounded{border-radius:4px}
+.border-bottom{border-bottom:1px solid #dee2e6}
 .navbar{display:flex;flex-wrap:wrap;align-items:center;padding:.4rem 1rem}
 .navbar-brand img{max-height:50px;width:auto}
 .nav{display:flex;flex-wrap:wrap;list-style:none;padding:0;margin:0 0 .5rem}
-.nav-link{display:block;padding:.3rem .7rem}.nav-pills .nav-link.active{background:#0056b3;color:#fff;
- border-radius:4px}
+.nav-link{display:block;padding:.3rem .7rem}
+.nav-pills .nav-link.active{background:#0056b3;color:#fff;border-radius:4px}
 .ge-navigation-sidebar-container .nav{flex-direction:column}
 .breadcrumb{display:flex;flex-wrap:wrap;list-style:none;padding:.3rem .6rem;margin:0}
 .breadcrumb-item+.breadcrumb-item::before{content:"/";padding:0 .4rem;color:#6c757d}
@@ -178,7 +182,8 @@ def _cell(value: Any) -> str:
 
 def static_table(columns: list[dict[str, Any]], rows: list[dict[str, Any]]) -> str:
     """The rows of a bootstrap-table as plain HTML, each row's link kept."""
-    head = "".join(f"<th>{html.escape(str(c.get('title', c.get('field', ''))))}</th>" for c in columns)
+    titles = (str(c.get("title", c.get("field", ""))) for c in columns)
+    head = "".join(f"<th>{html.escape(title)}</th>" for title in titles)
     body = []
     for row in rows:
         link = row.get("_table_row_link_path")
@@ -205,8 +210,12 @@ def _static_tables(page: str) -> str:
         if not isinstance(columns, list) or not isinstance(rows, list):
             continue  # left to the script (the shim ignores it): the table stays empty
         table = re.compile(r'(<table\s+id="' + re.escape(match["id"]) + r'"[^>]*>)\s*</table>')
-        filled = table.sub(lambda m: m.group(1) + static_table(columns, rows) + "</table>", page, 1)
-        page = filled.replace(match.group(0), "", 1)
+        found = table.search(page)
+        if found is None:
+            continue
+        filled = found.group(1) + static_table(columns, rows) + "</table>"
+        page = page[: found.start()] + filled + page[found.end():]
+        page = page.replace(match.group(0), "", 1)
     return page
 
 
@@ -225,6 +234,7 @@ def offline_page(page: str, *, static_prefix: str) -> str:
     """One Data Docs page rewritten to render without a network."""
     page = _static_tables(page)
     page = _graphs(page)
+    page = _NEWSLETTER.sub("", page)  # GX's newsletter sign-up: a web form, useless offline
     page = _REMOTE_LINK.sub("", page)
     page = _REMOTE_SCRIPT.sub("", page)
     logo = f"{static_prefix}static/images/logo-long.png"

@@ -19,7 +19,7 @@ from factlint.gx.spec import ExpectationSpec, SuiteSpec
 from factlint.tables import FILE_COLUMN, LINE_COLUMN
 
 INDEX_META = "factlint_index"
-"""The meta key that ties a result to its expectation (set by :class:`~factlint.gx.session.Session`)."""
+"""The meta key that ties a result to its expectation (set by the GX session)."""
 FAILED = "FL080"
 CANNOT_RUN = "FL081"
 SHOWN_VALUES = 3
@@ -99,7 +99,8 @@ def expected_text(kind: str, kwargs: Mapping[str, Any]) -> str:
 
 
 def _columns(kwargs: Mapping[str, Any]) -> str:
-    names = [kwargs[k] for k in ("column", "column_A", "column_B") if isinstance(kwargs.get(k), str)]
+    keys = ("column", "column_A", "column_B")
+    names = [kwargs[k] for k in keys if isinstance(kwargs.get(k), str)]
     names += [c for c in kwargs.get("column_list") or [] if isinstance(c, str)]
     return ", ".join(f"`{n}`" for n in names)
 
@@ -147,7 +148,8 @@ def finding_for(
         return None
     result: Mapping[str, Any] = outcome.get("result") or {}
     rows = _rows(result)
-    ids = tuple(dict.fromkeys(str(r.get("id", "")).strip() for r in rows if str(r.get("id", "")).strip()))
+    named = (str(r.get("id", "")).strip() for r in rows)
+    ids = tuple(dict.fromkeys(fact for fact in named if fact))
     file, line = _place(rows, suite)
     message = _message(suite, exp, result, rows, on)
     counts = tuple(

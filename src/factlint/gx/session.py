@@ -88,7 +88,7 @@ class Session:
             return suite
 
     def expectation(self, exp: ExpectationSpec, file: str) -> Any:
-        from great_expectations.exceptions import ExpectationNotFoundError
+        from great_expectations.exceptions.exceptions import ExpectationNotFoundError
         from great_expectations.expectations.expectation_configuration import (
             ExpectationConfiguration,
         )

@@ -127,7 +127,8 @@ def _read_json(path: Path, file: str) -> Any:
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
-        raise RuleSetError(file, f"{exc.lineno}:{exc.colno}", f"malformed JSON: {exc.msg}") from None
+        where = f"{exc.lineno}:{exc.colno}"
+        raise RuleSetError(file, where, f"malformed JSON: {exc.msg}") from None
     except ValueError as exc:
         raise RuleSetError(file, None, f"malformed JSON: {exc}") from None
 
@@ -168,7 +169,8 @@ def _factlint_meta(meta: Any, file: str) -> tuple[str, Severity, bool]:
         raise RuleSetError(file, "meta.factlint.include_derived", "expected true or false")
     if derived and table != "normalised":
         raise RuleSetError(
-            file, "meta.factlint.include_derived", "derived values exist only in the normalised table"
+            file, "meta.factlint.include_derived",
+            "derived values exist only in the normalised table",
         )
     return str(table), severity, derived
 
@@ -211,7 +213,9 @@ def _expectation(item: Any, index: int, file: str, default: Severity) -> Expecta
     where = f"{where} ({kind})"
     unknown = sorted(set(item) - EXPECTATION_KEYS)
     if unknown:
-        raise RuleSetError(file, f"{where}.{unknown[0]}", "unknown key; expected type, kwargs, meta")
+        raise RuleSetError(
+            file, f"{where}.{unknown[0]}", "unknown key; expected type, kwargs, meta"
+        )
     kwargs = item.get("kwargs", {})
     meta = item.get("meta") or {}
     if not isinstance(kwargs, dict):
@@ -285,7 +289,9 @@ def _structured_columns(condition: dict[str, Any], file: str, at: str) -> Iterat
     if kind == "pass_through":
         text = condition.get("pass_through_filter")
         if not isinstance(text, str):
-            raise RuleSetError(file, f"{at}.pass_through_filter", "expected a pandas condition string")
+            raise RuleSetError(
+                file, f"{at}.pass_through_filter", "expected a pandas condition string"
+            )
         yield from pandas_condition_columns(text, file, at)
     elif kind in ("and", "or"):
         parts = condition.get("conditions")
@@ -372,7 +378,9 @@ def load_suites(root: Path) -> list[SuiteSpec]:
         file = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         suite = read_suite(path, file)
         if suite.name in seen:
-            raise RuleSetError(file, "name", f"duplicate suite name `{suite.name}` (also in {seen[suite.name]})")
+            raise RuleSetError(
+                file, "name", f"duplicate suite name `{suite.name}` (also in {seen[suite.name]})"
+            )
         seen[suite.name] = file
         suites.append(suite)
     return suites

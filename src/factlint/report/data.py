@@ -46,6 +46,8 @@ class Limits:
 
 
 LIMITS = Limits()
+CARD_FACTS = 6
+"""Facts of a listed finding drawn as cards (with their source context); the rest are named."""
 
 
 def inputs_fingerprint(inputs: dict[str, str]) -> str:
@@ -94,7 +96,7 @@ def listed_findings(findings: list[dict[str, Any]], limit: int) -> list[int]:
 def involved_facts(
     result: RunResult, findings: list[dict[str, Any]], listed: Iterable[int]
 ) -> dict[str, dict[str, Any]]:
-    """Every fact a finding names; those of listed findings carry their source context."""
+    """Every fact a finding names; those drawn as cards in the HTML carry their source context."""
     ids = {f for finding in findings for f in finding["facts"]}
     stated = result.project.facts
     rows = stated[stated["id"].isin(ids)].drop_duplicates("id")
@@ -108,7 +110,7 @@ def involved_facts(
             record["derived_from"] = sorted(str(i) for i in (origin or ()))
             records[record["id"]] = record
     texts = result.project.source_texts
-    with_context = {f for i in listed for f in findings[i]["facts"]}
+    with_context = {f for i in listed for f in findings[i]["facts"][:CARD_FACTS]}
     for fact_id, record in records.items():
         record.setdefault("derived_from", None)
         record["context"] = (
@@ -238,7 +240,9 @@ def report_data(
     :func:`factlint.report.changes.compare` of an earlier report with this run.
     """
     project = result.project
-    sources_of = dict(zip(project.facts["id"], project.facts["source"], strict=False))
+    sources_of = dict(
+        zip(project.facts["id"].tolist(), project.facts["source"].tolist(), strict=True)
+    )
     known = frozenset(baselined)
     findings = [_finding_json(f, sources_of, known) for f in result.findings]
     listed = listed_findings(findings, limits.findings_per_severity)

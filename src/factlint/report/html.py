@@ -18,12 +18,8 @@ from urllib.parse import urlparse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from factlint.report.data import LIMITS, SEVERITIES, listed_findings
+from factlint.report.data import CARD_FACTS, LIMITS, SEVERITIES, listed_findings
 from factlint.report.svg import fmt_num, interval_text, number, number_line, timeline
-
-FACTS_PER_FINDING = 6
-"""Fact cards drawn per finding; the rest are named."""
-
 
 def safe_url(url: str) -> str | None:
     """Only http and https URLs with a host become links; anything else stays text."""
@@ -89,8 +85,8 @@ def _card(index: int, f: dict[str, Any], data: dict[str, Any], new: set[str]) ->
         "stated_text": interval_text(f.get("stated")),
         "computed_text": interval_text(f.get("computed")),
         "gap_text": None if f.get("gap") is None else fmt_num(number(f["gap"])),
-        "cards": [_fact_card(i, data) for i in f["facts"][:FACTS_PER_FINDING]],
-        "more_facts": f["facts"][FACTS_PER_FINDING:],
+        "cards": [_fact_card(i, data) for i in f["facts"][:CARD_FACTS]],
+        "more_facts": f["facts"][CARD_FACTS:],
         "is_new": f["fingerprint"] in new,
         "sources_json": json.dumps(f["sources"], separators=(",", ":")),
     }

@@ -8,6 +8,7 @@ import pandas as pd
 from pydantic import Field
 
 from factlint.interval import compare
+from factlint.normalise import base_interval
 from factlint.rules import rule_kind
 from factlint.rules.base import (
     Params,
@@ -19,17 +20,18 @@ from factlint.rules.base import (
     origin,
     outcomes,
 )
-from factlint.rules.share import (
-    base_of,
+from factlint.rules.frames import (
     derived_from_any,
-    display_interval,
+    join_side,
+    joined_ids,
+    prefixed,
+    written_interval,
+)
+from factlint.rules.wording import (
     figure_text,
     gap_text,
     ids_text,
-    joined_ids,
     number_text,
-    prefixed,
-    side,
 )
 
 #: facts about the same thing: same subject, metric and canonical period
@@ -171,10 +173,10 @@ def check(ctx: RuleContext, params: AgreementParams) -> RuleResult:
     if not len(pairs):
         return RuleResult(outcomes=empty_outcomes())
 
-    a, b = side(pairs, "a_"), side(pairs, "b_")
+    a, b = join_side(pairs, "a_"), join_side(pairs, "b_")
     a_factor = a["factor"].to_numpy(dtype=float)
-    stated = display_interval(a)
-    computed = in_unit(base_of(b), a_factor)
+    stated = written_interval(a)
+    computed = in_unit(base_interval(b), a_factor)
     comparison = compare(computed, stated, "==")
     units = a["unit"].astype(str).tolist()
     messages = [""] * len(pairs)

@@ -11,6 +11,7 @@ import pandas as pd
 from pydantic import Field
 
 from factlint.interval import compare
+from factlint.normalise import base_interval
 from factlint.period import PeriodError, parse_period
 from factlint.rules import rule_kind
 from factlint.rules.base import (
@@ -25,18 +26,19 @@ from factlint.rules.base import (
     outcomes,
     unverifiable,
 )
-from factlint.rules.share import (
-    base_of,
+from factlint.rules.frames import (
     concat_outcomes,
     derived_from_any,
-    display_interval,
+    join_side,
+    joined_ids,
+    prefixed,
+    written_interval,
+)
+from factlint.rules.wording import (
     figure_text,
     gap_text,
     interval_text,
-    joined_ids,
     label,
-    prefixed,
-    side,
     side_word,
 )
 
@@ -159,9 +161,9 @@ def _values(
 
 def _checks(ctx: RuleContext, checks: pd.DataFrame) -> pd.DataFrame:
     """(current / previous - 1) against the stated change, one row per current × previous."""
-    growth, current, previous = (side(checks, p) for p in ("g_", "c_", "p_"))
-    stated = display_interval(growth)
-    change = base_of(current) / base_of(previous) - 1.0
+    growth, current, previous = (join_side(checks, p) for p in ("g_", "c_", "p_"))
+    stated = written_interval(growth)
+    change = base_interval(current) / base_interval(previous) - 1.0
     computed = in_unit(change, growth["factor"].to_numpy(dtype=float))
     comparison = compare(computed, stated, "==")
     units = growth["unit"].astype(str).tolist()
@@ -201,9 +203,9 @@ def _previous_values(ctx: RuleContext, found: pd.DataFrame) -> tuple[pd.DataFram
 
     Returns the derived rows and the positions of the changes that gave one.
     """
-    growth, current = side(found, "g_"), side(found, "c_")
+    growth, current = join_side(found, "g_"), join_side(found, "c_")
     implied = in_unit(
-        base_of(current) / (base_of(growth) + 1.0), current["factor"].to_numpy(dtype=float)
+        base_interval(current) / (base_interval(growth) + 1.0), current["factor"].to_numpy(dtype=float)
     )
     defined = ~implied.undefined
     growth, current, kept = growth[defined], current[defined], found[defined]
@@ -242,7 +244,7 @@ def _previous_values(ctx: RuleContext, found: pd.DataFrame) -> tuple[pd.DataFram
 
 
 def _missing(ctx: RuleContext, growth: pd.DataFrame, reason: str) -> pd.DataFrame:
-    fig = figure_text(side(growth, "g_"))
+    fig = figure_text(join_side(growth, "g_"))
     messages = [
         f"`{g}` states a change of {f} in the {label(ctx, of)} of `{s}` from {prev} to {cur}, "
         f"but {reason.format(prev=prev, cur=cur)}: the change cannot be checked"

@@ -15,10 +15,10 @@ from pydantic import BaseModel, ValidationError
 
 from factlint.errors import RuleSetError
 from factlint.findings import Severity
-from factlint.registry import Registries
+from factlint.registry import Registries, id_key
 from factlint.rules import load_kinds
 from factlint.rules.base import RuleSpec, Selector, Settings
-from factlint.yamlio import load_yaml
+from factlint.yamlio import check_plain_values, load_yaml
 
 COMMON_KEYS = ("id", "kind", "severity", "description")
 NOT_RULE_SETS = ("waivers.yaml",)
@@ -88,7 +88,10 @@ def parse_rule(item: Any, index: int, file: str, registries: Registries) -> Rule
     rule_id = item.get("id")
     where = f"rules[{rule_id or index}]"
     if not isinstance(rule_id, str) or not rule_id.strip():
-        raise RuleSetError(file, f"{where}.id", "every rule needs a non-empty string id")
+        got = ""
+        if isinstance(rule_id, (bool, int, float)):
+            got = f" (YAML read {rule_id!r}: quote the id)"
+        raise RuleSetError(file, f"{where}.id", f"every rule needs a non-empty string id{got}")
     kind_name = item.get("kind")
     if kind_name not in kinds:
         known = ", ".join(sorted(kinds))
@@ -99,10 +102,11 @@ def parse_rule(item: Any, index: int, file: str, registries: Registries) -> Rule
     try:
         sev = Severity(severity)
     except ValueError:
+        hint = " (a YAML boolean: yes/no/on/off)" if isinstance(severity, bool) else ""
         raise RuleSetError(
             file,
             f"{where}.severity",
-            f"unknown severity {severity!r}; expected error, warning or info",
+            f"unknown severity {severity!r}{hint}; expected error, warning or info",
         ) from None
     description = item.get("description")
     if not isinstance(description, str) or not description.strip():
@@ -117,7 +121,8 @@ def parse_rule(item: Any, index: int, file: str, registries: Registries) -> Rule
         message = err["msg"][0].lower() + err["msg"][1:]
         if err["type"] == "extra_forbidden":
             message = f"unknown key for kind `{kind_name}`"
-        raise RuleSetError(file, f"{where}.{loc}", message) from None
+        raise RuleSetError(file, f"{where}.{loc}" if loc else where, message) from None
+    check_plain_values(raw, params, file, where)
     for path, sel in _walk_selectors(params, where):
         check_selector(sel, registries, file, path)
     return RuleSpec(
@@ -134,12 +139,12 @@ def load_rule_sets(checks_dir: Path, registries: Registries, *, root: Path) -> R
     settings: Settings | None = None
     settings_file = ""
     rules: list[RuleSpec] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str]] = {}
     files: list[str] = []
     for path in rule_set_paths(checks_dir):
         file = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         files.append(file)
-        data = load_yaml(path)
+        data = load_yaml(path, display=file)
         if data is None:
             continue
         if not isinstance(data, dict):
@@ -158,6 +163,7 @@ def load_rule_sets(checks_dir: Path, registries: Registries, *, root: Path) -> R
                 err = exc.errors()[0]
                 loc = ".".join(str(p) for p in err["loc"])
                 raise RuleSetError(file, f"settings.{loc}", err["msg"].lower()) from None
+            check_plain_values(data["settings"] or {}, these, file, "settings")
             if settings is not None and these != settings:
                 raise RuleSetError(
                     file, "settings", f"conflicts with the settings of {settings_file}"
@@ -168,10 +174,14 @@ def load_rule_sets(checks_dir: Path, registries: Registries, *, root: Path) -> R
             raise RuleSetError(file, "rules", "expected a list of rules")
         for index, item in enumerate(items):
             rule = parse_rule(item, index, file, registries)
-            if rule.id in seen:
+            other = seen.get(id_key(rule.id))
+            if other is not None:
+                also = f"`{other[0]}` in {other[1]}" if other[0] != rule.id else f"in {other[1]}"
                 raise RuleSetError(
-                    file, f"rules[{rule.id}].id", f"duplicate rule id (also in {seen[rule.id]})"
+                    file, f"rules[{rule.id}].id", f"duplicate rule id (also {also})"
                 )
-            seen[rule.id] = file
+            seen[id_key(rule.id)] = (rule.id, file)
             rules.append(rule)
-    return RuleSet(settings=settings or Settings.model_validate({}), rules=tuple(rules), files=tuple(files))
+    return RuleSet(
+        settings=settings or Settings.model_validate({}), rules=tuple(rules), files=tuple(files)
+    )

@@ -1,23 +1,16 @@
 """FL103 share: a stated share against its part and its whole, and the whole it implies.
-
-Also home of the small text helpers that the share, growth and agreement
-kinds use to write their messages (a figure as written, an interval in a
-unit, a gap).
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 from pydantic import Field
 
-from factlint.interval import Interval, compare, format_interval
+from factlint.interval import compare
+from factlint.normalise import base_interval
 from factlint.rules import rule_kind
 from factlint.rules.base import (
     Params,
@@ -31,236 +24,22 @@ from factlint.rules.base import (
     outcomes,
     unverifiable,
 )
-
-# -- message helpers (shared with growth and agreement) ----------------------
-
-#: the columns of the normalised table a kind carries through its joins
-FACT_COLUMNS = (
-    "id",
-    "source",
-    "quote",
-    "subject",
-    "metric",
-    "period",
-    "value",
-    "unit",
-    "qualifier",
-    "dimension",
-    "factor",
-    "lo",
-    "hi",
-    "lo_open",
-    "hi_open",
-    "base_lo",
-    "base_hi",
-    "start",
-    "end",
-    "derived",
-    "derived_from",
+from factlint.rules.frames import (
+    concat_outcomes,
+    derived_from_any,
+    join_side,
+    joined_ids,
+    nondiscrepancy,
+    prefixed,
+    written_interval,
 )
-
-_QUALIFIER_WORDS = {
-    "approx": "about ",
-    "more_than": "more than ",
-    "at_least": "at least ",
-    "less_than": "less than ",
-    "at_most": "at most ",
-    "nearly": "nearly ",
-}
-_RANGE_DASH = re.compile(r"(?<=\d)\s*[-~]\s*(?=[-\d])")
-
-
-def prefixed(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
-    """The fact columns of ``frame`` renamed ``<prefix><column>`` (one side of a join)."""
-    return frame[list(FACT_COLUMNS)].add_prefix(prefix)
-
-
-def side(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
-    """The fact columns of one side of a join, under their own names again."""
-    return frame[[prefix + c for c in FACT_COLUMNS]].set_axis(list(FACT_COLUMNS), axis=1)
-
-
-def display_interval(frame: pd.DataFrame) -> Interval:
-    """The rows' written intervals in their own units."""
-    return Interval(
-        lo=frame["lo"].to_numpy(dtype=float),
-        hi=frame["hi"].to_numpy(dtype=float),
-        lo_open=frame["lo_open"].to_numpy(dtype=bool),
-        hi_open=frame["hi_open"].to_numpy(dtype=bool),
-    )
-
-
-def base_of(frame: pd.DataFrame) -> Interval:
-    """The rows' intervals in base units."""
-    return Interval(
-        lo=frame["base_lo"].to_numpy(dtype=float),
-        hi=frame["base_hi"].to_numpy(dtype=float),
-        lo_open=frame["lo_open"].to_numpy(dtype=bool),
-        hi_open=frame["hi_open"].to_numpy(dtype=bool),
-    )
-
-
-def unit_suffix(unit: str) -> str:
-    """How a unit follows a number: "20.8%", "22" (a count), "4.1 trillion yuan"."""
-    if unit == "percent":
-        return "%"
-    if unit in ("count", "date", ""):
-        return ""
-    return f" {unit}"
-
-
-def interval_text(iv: Interval, units: Sequence[str] | str) -> list[str]:
-    """Each interval as a reader expects it, in its unit ("19.13–19.61%", "(3500, ∞)")."""
-    unit_list = [units] * len(iv) if isinstance(units, str) else list(units)
-    out = []
-    for i, unit in enumerate(unit_list):
-        lo, hi, lo_open, hi_open = iv[i]
-        suffix = unit_suffix(unit)
-        if unit == "date":
-            out.append(format_interval(lo, hi, lo_open, hi_open, "date"))
-        elif math.isinf(hi) and math.isfinite(lo):
-            word = "more than" if lo_open else "at least"
-            out.append(f"{word} {format_interval(lo, lo, digits=_digits(lo, lo))}{suffix}")
-        elif math.isfinite(hi) and (math.isinf(lo) or (lo == 0 and hi > 0)):
-            word = "less than" if hi_open else "at most"
-            out.append(f"{word} {format_interval(hi, hi, digits=_digits(hi, hi))}{suffix}")
-        else:
-            text = format_interval(lo, hi, lo_open, hi_open, "", digits=_digits(lo, hi))
-            out.append(text + suffix)
-    return out
-
-
-def _digits(lo: float, hi: float) -> int:
-    """Decimals to show: as few as show both ends exactly, else enough to resolve the width.
-
-    (A relative float tolerance would call any 6-decimal rounding of a value
-    above 500 exact and show "498.585132"; this stays at what a reader needs.)
-    """
-    ends = [v for v in (lo, hi) if math.isfinite(v)]
-    for d in range(0, 5):
-        if all(abs(round(v, d) - v) <= 1e-12 * max(abs(v), 1.0) for v in ends):
-            return d
-    width = hi - lo if math.isfinite(hi - lo) else 0.0
-    if width > 0:
-        return max(0, min(6, math.ceil(-math.log10(width)) + 1))
-    magnitude = max((abs(v) for v in ends), default=1.0) or 1.0
-    return max(0, min(6, 3 - math.floor(math.log10(magnitude))))
-
-
-def figure_text(frame: pd.DataFrame) -> list[str]:
-    """Each fact's figure as written ("less than 0.4%", "about 9.6 million km2").
-
-    A derived value has no written form: its interval is shown instead.
-    """
-    values = frame["value"].to_numpy(dtype=object)
-    written = np.array([isinstance(v, str) and bool(v.strip()) for v in values], dtype=bool)
-    written &= ~frame["derived"].to_numpy(dtype=bool)
-    units = frame["unit"].astype(str).to_numpy()
-    out = [""] * len(frame)
-    unwritten = np.flatnonzero(~written)
-    shown = interval_text(display_interval(frame).take(unwritten), units[unwritten].tolist())
-    for k, i in enumerate(unwritten):
-        out[i] = shown[k]
-    qualifiers = frame["qualifier"].to_numpy(dtype=object)
-    for i in np.flatnonzero(written):
-        value, qualifier = str(values[i]), qualifiers[i]
-        number = _RANGE_DASH.sub("–", value) if qualifier == "range" else value
-        out[i] = f"{_QUALIFIER_WORDS.get(qualifier, '')}{number}{unit_suffix(units[i])}"
-    return out
-
-
-def number_text(x: float) -> str:
-    """A gap to three significant figures, never in exponent form."""
-    if not math.isfinite(x):
-        return "∞" if x > 0 else "undefined"
-    rounded = float(f"{x:.3g}")
-    if rounded == 0:
-        return "0"
-    if abs(rounded) >= 100:
-        return f"{x:.0f}"
-    digits = max(0, 2 - math.floor(math.log10(abs(rounded))))
-    return f"{rounded:.{digits}f}"
-
-
-def gap_text(gap: float, unit: str) -> str:
-    """A gap in a unit: "1.84 percentage points", "12.3 billion yuan"."""
-    if unit == "percent":
-        return f"{number_text(gap)} percentage points"
-    return f"{number_text(gap)}{unit_suffix(unit)}"
-
-
-def side_word(computed: Interval, stated: Interval) -> list[str]:
-    """ "below" where the computed interval lies under the stated one, else "above"."""
-    with np.errstate(invalid="ignore"):
-        below = computed.hi <= stated.lo
-    return ["below" if b else "above" for b in below]
-
-
-def derived_from_any(
-    frame: pd.DataFrame, id_column: str, from_column: str
-) -> npt.NDArray[np.bool_]:
-    """True where the id in ``id_column`` is among the ids in ``from_column`` (tuples).
-
-    Used to keep a derived value from being checked against the facts it was
-    derived from (which would pass by construction).
-    """
-    if not len(frame):
-        return np.zeros(0, dtype=bool)
-    links = pd.DataFrame(
-        {
-            "row": np.arange(len(frame)),
-            "id": frame[id_column].to_numpy(),
-            "src": frame[from_column].to_numpy(),
-        }
-    ).explode("src")
-    hit = links.loc[links["src"].to_numpy() == links["id"].to_numpy(), "row"].unique()
-    mask = np.zeros(len(frame), dtype=bool)
-    mask[hit.astype(int)] = True
-    return mask
-
-
-def joined_ids(*groups: Sequence[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """Row by row, the ids of several origin lists, in order and without repeats."""
-    return [
-        tuple(dict.fromkeys(i for ids in row for i in ids)) for row in zip(*groups, strict=True)
-    ]
-
-
-def ids_text(ids: Sequence[str]) -> str:
-    return ", ".join(f"`{i}`" for i in ids)
-
-
-def label(ctx: RuleContext, metric: str) -> str:
-    """A metric's label as it reads inside a sentence ("imports and exports", "FDI")."""
-    known = ctx.registries.metrics.get(metric)
-    text = known.label if known is not None else metric
-    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
-        return text[0].lower() + text[1:]
-    return text
-
-
-def nondiscrepancy(
-    facts: Sequence[tuple[str, ...]],
-    messages: Sequence[str],
-    *,
-    stated: Interval,
-    unit: Sequence[str],
-) -> pd.DataFrame:
-    """Discrepancy rows that are not a numeric comparison (a mismatch of meaning)."""
-    frame = unverifiable(facts, messages)
-    frame["status"] = "discrepancy"
-    frame["stated_lo"], frame["stated_hi"] = stated.lo, stated.hi
-    frame["stated_lo_open"], frame["stated_hi_open"] = stated.lo_open, stated.hi_open
-    frame["unit"] = list(unit)
-    return frame
-
-
-def concat_outcomes(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    kept = [f for f in frames if len(f)]
-    if not kept:
-        return empty_outcomes()
-    return pd.concat(kept, ignore_index=True)
-
+from factlint.rules.wording import (
+    figure_text,
+    gap_text,
+    interval_text,
+    label,
+    side_word,
+)
 
 # -- the share kind -----------------------------------------------------------
 
@@ -365,10 +144,10 @@ def _of_text(ctx: RuleContext, row: Any) -> str:
 
 def _checks(ctx: RuleContext, checks: pd.DataFrame) -> pd.DataFrame:
     """part / whole against the stated share, one row per share × part × whole."""
-    share, part, whole = (side(checks, p) for p in (SHARE_PREFIX, PART_PREFIX, WHOLE_PREFIX))
+    share, part, whole = (join_side(checks, p) for p in (SHARE_PREFIX, PART_PREFIX, WHOLE_PREFIX))
     factor = share["factor"].to_numpy(dtype=float)
-    stated = display_interval(share)
-    computed = in_unit(base_of(part) / base_of(whole), factor)
+    stated = written_interval(share)
+    computed = in_unit(base_interval(part) / base_interval(whole), factor)
     comparison = compare(computed, stated, "==")
     facts = joined_ids([(i,) for i in share["id"]], origin(part), origin(whole))
     units = share["unit"].astype(str).tolist()
@@ -406,8 +185,8 @@ def _implied_wholes(ctx: RuleContext, parts: pd.DataFrame) -> tuple[pd.DataFrame
     Also returns the ids of the shares that implied a (defined) whole.
     """
     parts = parts[parts["whole_subject"].notna()]
-    share, part = side(parts, SHARE_PREFIX), side(parts, PART_PREFIX)
-    implied = in_unit(base_of(part) / base_of(share), part["factor"].to_numpy(dtype=float))
+    share, part = join_side(parts, SHARE_PREFIX), join_side(parts, PART_PREFIX)
+    implied = in_unit(base_interval(part) / base_interval(share), part["factor"].to_numpy(dtype=float))
     defined = ~implied.undefined
     parts, share, part, implied = (
         parts[defined],
@@ -473,7 +252,7 @@ def _numerator_mismatches(
 
 
 def _mismatch_outcomes(ctx: RuleContext, wrong: pd.DataFrame) -> pd.DataFrame:
-    share, other = side(wrong, SHARE_PREFIX), side(wrong, "x_")
+    share, other = join_side(wrong, SHARE_PREFIX), join_side(wrong, "x_")
     s_fig, x_fig = figure_text(share), figure_text(other)
     messages = [
         f"the figure given beside the share `{s}` ({sf}) is `{x}` ({xf}, {label(ctx, xm)}), "
@@ -486,13 +265,13 @@ def _mismatch_outcomes(ctx: RuleContext, wrong: pd.DataFrame) -> pd.DataFrame:
     return nondiscrepancy(
         list(zip(share["id"], other["id"], strict=True)),
         messages,
-        stated=display_interval(share),
+        stated=written_interval(share),
         unit=share["unit"].astype(str).tolist(),
     )
 
 
 def _missing(ctx: RuleContext, shares: pd.DataFrame, what: str) -> list[str]:
-    fig = figure_text(side(shares, SHARE_PREFIX))
+    fig = figure_text(join_side(shares, SHARE_PREFIX))
     out = []
     for k, row in enumerate(shares.itertuples(index=False)):
         if pd.isna(row.whole_subject):

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
 
 from factlint.interval import Interval, format_interval
+from factlint.rules.base import RuleContext
+from factlint.rules.frames import written_interval
 
 QUALIFIER_WORDS = {
     "approx": "about ",
@@ -14,6 +21,8 @@ QUALIFIER_WORDS = {
     "at_most": "at most ",
     "nearly": "nearly ",
 }
+
+_RANGE_DASH = re.compile(r"(?<=\d)\s*[-~]\s*(?=[-\d])")
 
 
 def _decimals(x: float) -> int:
@@ -31,11 +40,8 @@ def number(x: float, decimals: int | None = None) -> str:
 
 
 def with_unit(text: str, unit: str) -> str:
-    if unit == "percent":
-        return f"{text}%"
-    if unit in ("count", "date", ""):
-        return text
-    return f"{text} {unit}"
+    """A number followed by its unit as a reader expects it ("20.8%", "22", "4.1 trillion yuan")."""
+    return text + unit_suffix(unit)
 
 
 def computed_text(iv: Interval, i: int, unit: str) -> str:
@@ -81,3 +87,105 @@ def by_gap(gap: float, unit: str) -> str:
 def lies(stated: Interval, other: Interval, i: int, op: str, gap: float, unit: str) -> str:
     """ "it lies above by at least 1.25 km2" for a failed ``stated op other``."""
     return f"it lies {side(stated, other, i, op)} {by_gap(gap, unit)}"
+
+
+def unit_suffix(unit: str) -> str:
+    """How a unit follows a number: "20.8%", "22" (a count), "4.1 trillion yuan"."""
+    if unit == "percent":
+        return "%"
+    if unit in ("count", "date", ""):
+        return ""
+    return f" {unit}"
+
+
+def interval_text(iv: Interval, units: Sequence[str] | str) -> list[str]:
+    """Each interval as a reader expects it, in its unit ("19.13–19.61%", "(3500, ∞)")."""
+    unit_list = [units] * len(iv) if isinstance(units, str) else list(units)
+    out = []
+    for i, unit in enumerate(unit_list):
+        lo, hi, lo_open, hi_open = iv[i]
+        suffix = unit_suffix(unit)
+        if unit == "date":
+            out.append(format_interval(lo, hi, lo_open, hi_open, "date"))
+        elif math.isinf(hi) and math.isfinite(lo):
+            word = "more than" if lo_open else "at least"
+            out.append(f"{word} {format_interval(lo, lo, digits=_shown_digits(lo, lo))}{suffix}")
+        elif math.isfinite(hi) and (math.isinf(lo) or (lo == 0 and hi > 0)):
+            word = "less than" if hi_open else "at most"
+            out.append(f"{word} {format_interval(hi, hi, digits=_shown_digits(hi, hi))}{suffix}")
+        else:
+            text = format_interval(lo, hi, lo_open, hi_open, "", digits=_shown_digits(lo, hi))
+            out.append(text + suffix)
+    return out
+
+
+def _shown_digits(lo: float, hi: float) -> int:
+    """Decimals to show: as few as show both ends exactly, else enough to resolve the width.
+
+    (A relative float tolerance would call any 6-decimal rounding of a value
+    above 500 exact and show "498.585132"; this stays at what a reader needs.)
+    """
+    ends = [v for v in (lo, hi) if math.isfinite(v)]
+    for d in range(0, 5):
+        if all(abs(round(v, d) - v) <= 1e-12 * max(abs(v), 1.0) for v in ends):
+            return d
+    width = hi - lo if math.isfinite(hi - lo) else 0.0
+    if width > 0:
+        return max(0, min(6, math.ceil(-math.log10(width)) + 1))
+    magnitude = max((abs(v) for v in ends), default=1.0) or 1.0
+    return max(0, min(6, 3 - math.floor(math.log10(magnitude))))
+
+
+def figure_text(frame: pd.DataFrame) -> list[str]:
+    """Each fact's figure as written ("less than 0.4%", "about 9.6 million km2").
+
+    A derived value has no written form: its interval is shown instead.
+    """
+    values = frame["value"].to_numpy(dtype=object)
+    written = np.array([isinstance(v, str) and bool(v.strip()) for v in values], dtype=bool)
+    written &= ~frame["derived"].to_numpy(dtype=bool)
+    units = frame["unit"].astype(str).to_numpy()
+    out = [""] * len(frame)
+    unwritten = np.flatnonzero(~written)
+    shown = interval_text(written_interval(frame).take(unwritten), units[unwritten].tolist())
+    for k, i in enumerate(unwritten):
+        out[i] = shown[k]
+    qualifiers = frame["qualifier"].to_numpy(dtype=object)
+    for i in np.flatnonzero(written):
+        value, qualifier = str(values[i]), qualifiers[i]
+        number = _RANGE_DASH.sub("–", value) if qualifier == "range" else value
+        out[i] = f"{QUALIFIER_WORDS.get(qualifier, '')}{number}{unit_suffix(units[i])}"
+    return out
+
+
+def number_text(x: float) -> str:
+    """A gap to three significant figures, never in exponent form."""
+    if not math.isfinite(x):
+        return "∞" if x > 0 else "undefined"
+    rounded = float(f"{x:.3g}")
+    if rounded == 0:
+        return "0"
+    if abs(rounded) >= 100:
+        return f"{x:.0f}"
+    digits = max(0, 2 - math.floor(math.log10(abs(rounded))))
+    return f"{rounded:.{digits}f}"
+
+
+def side_word(computed: Interval, stated: Interval) -> list[str]:
+    """ "below" where the computed interval lies under the stated one, else "above"."""
+    with np.errstate(invalid="ignore"):
+        below = computed.hi <= stated.lo
+    return ["below" if b else "above" for b in below]
+
+
+def ids_text(ids: Sequence[str]) -> str:
+    return ", ".join(f"`{i}`" for i in ids)
+
+
+def label(ctx: RuleContext, metric: str) -> str:
+    """A metric's label as it reads inside a sentence ("imports and exports", "FDI")."""
+    known = ctx.registries.metrics.get(metric)
+    text = known.label if known is not None else metric
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text

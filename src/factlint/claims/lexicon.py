@@ -1,0 +1,217 @@
+"""The words of a project: metric and entity aliases from its registries, as token sequences.
+
+Matching is by words, not by regular expression: a draft's sentence is cut
+into normalised tokens (lower case, possessive and plural dropped, see
+:func:`factlint.claims.sentences.tokens`) and every alias that starts at a
+token is looked up in a dictionary, longest first. The cost follows the length
+of the text, not the number of aliases.
+
+Besides the aliases, the lexicon derives two things from the entity registry,
+so that nothing about a particular project is written here:
+
+* *hosted entities*: "Guangdong's zone" or "the zone in Guangdong" names the
+  entity whose ``host`` is Guangdong, found from the words that the hosted
+  entity's aliases add to the host's name ("Free Trade Zone", "FTZ");
+* *head nouns*: "the zones" or "the 22 zones" names the entity with the most
+  aliases ending in that noun (and the shortest such alias), when one is clear.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from factlint.claims.sentences import Token, tokens
+from factlint.registry import Metric, Registries
+
+__all__ = ["Cue", "Lexicon"]
+
+_DETERMINERS = {"the", "these", "those", "all", "its", "their", "our", "each", "both", "such"}
+_OF_WORDS = {"of", "to", "than"}
+_SCALES = {
+    "hundred million": 8, "ten thousand": 4, "trillion": 12, "billion": 9, "million": 6,
+    "thousand": 3,
+}
+
+
+@dataclass(frozen=True)
+class Cue:
+    """Where a metric or an entity is named: ``text[start:end]``."""
+
+    start: int
+    end: int
+    ids: tuple[str, ...]
+    first: int
+    """Index of the cue's first token in the sentence's token list."""
+    last: int
+    """Index of the token after the cue."""
+    strength: int = 2
+    """2 an alias, 1 a derived reading (hosted entity, head noun)."""
+
+
+class _Vocabulary:
+    """Aliases as token tuples, indexed by their first token; longest match wins."""
+
+    def __init__(self, aliases: dict[str, set[str]]) -> None:
+        index: dict[str, dict[tuple[str, ...], set[str]]] = defaultdict(dict)
+        for alias, ids in aliases.items():
+            key = tuple(t.norm for t in tokens(alias))
+            if key:
+                index[key[0]].setdefault(key, set()).update(ids)
+        self.index = {
+            first: sorted(((k, tuple(sorted(v))) for k, v in entries.items()), key=lambda e: -len(e[0]))
+            for first, entries in index.items()
+        }
+
+    def find(self, toks: list[Token]) -> list[Cue]:
+        out: list[Cue] = []
+        i, n = 0, len(toks)
+        while i < n:
+            for key, ids in self.index.get(toks[i].norm, ()):
+                size = len(key)
+                if i + size <= n and all(toks[i + j].norm == key[j] for j in range(1, size)):
+                    out.append(Cue(toks[i].start, toks[i + size - 1].end, ids, i, i + size))
+                    i += size
+                    break
+            else:
+                i += 1
+        return out
+
+
+class Lexicon:
+    """Metric and entity vocabulary of one project."""
+
+    def __init__(self, registries: Registries) -> None:
+        self.registries = registries
+        metric_aliases: dict[str, set[str]] = defaultdict(set)
+        for m in registries.metrics.values():
+            for alias in m.aliases:
+                metric_aliases[alias].add(m.id)
+        entity_aliases: dict[str, set[str]] = defaultdict(set)
+        for e in registries.entities.values():
+            for alias in (*e.aliases, e.name):
+                entity_aliases[alias].add(e.id)
+        self._metrics = _Vocabulary(metric_aliases)
+        self._entities = _Vocabulary(entity_aliases)
+        self._hosted = self._hosted_entities()
+        self._zone_words = self._host_words()
+        self._entity_heads = self._heads({e.id: e.aliases for e in registries.entities.values()})
+        self._metric_heads: dict[str, dict[str, list[tuple[str, ...]]]] = defaultdict(dict)
+        for m in registries.metrics.values():
+            for alias in m.aliases:
+                key = tuple(t.norm for t in tokens(alias))
+                if key:
+                    self._metric_heads[key[-1]].setdefault(m.id, []).append(key)
+
+    # -- derived vocabulary --------------------------------------------------------
+
+    def _hosted_entities(self) -> dict[str, str]:
+        """host id -> the one entity it hosts (hosts of several entities are left out)."""
+        by_host: dict[str, list[str]] = defaultdict(list)
+        for e in self.registries.entities.values():
+            if e.host:
+                by_host[e.host].append(e.id)
+        return {host: ids[0] for host, ids in by_host.items() if len(ids) == 1}
+
+    def _host_words(self) -> set[str]:
+        """The head words hosted entities add to their host's name ("zone", "ftz")."""
+        words: set[str] = set()
+        for host, hosted in self._hosted.items():
+            host_tokens = {
+                t.norm for a in self.registries.entities[host].aliases for t in tokens(a)
+            }
+            for alias in self.registries.entities[hosted].aliases:
+                rest = [t.norm for t in tokens(alias) if t.norm not in host_tokens]
+                if rest and not rest[-1].isdigit():
+                    words.add(rest[-1])
+        return words
+
+    @staticmethod
+    def _heads(aliases_of: dict[str, tuple[str, ...]]) -> dict[str, str]:
+        """Head noun -> the entity that owns it: most aliases ending in it, then shortest alias."""
+        count: dict[str, Counter[str]] = defaultdict(Counter)
+        shortest: dict[tuple[str, str], int] = {}
+        for ident, aliases in aliases_of.items():
+            for alias in aliases:
+                key = [t.norm for t in tokens(alias)]
+                if len(key) < 2 or not key[-1].isalpha():
+                    continue
+                count[key[-1]][ident] += 1
+                shortest[(key[-1], ident)] = min(shortest.get((key[-1], ident), 99), len(key))
+        heads: dict[str, str] = {}
+        for head, owners in count.items():
+            ranked = sorted(owners, key=lambda i: (-owners[i], shortest[(head, i)]))
+            best = ranked[0]
+            if owners[best] < 2:
+                continue
+            if len(ranked) > 1 and (owners[ranked[1]], -shortest[(head, ranked[1])]) == (
+                owners[best], -shortest[(head, best)]
+            ):
+                continue
+            heads[head] = best
+        return heads
+
+    # -- cues -------------------------------------------------------------------------
+
+    def metric_cues(self, toks: list[Token]) -> list[Cue]:
+        return self._metrics.find(toks)
+
+    def entity_cues(self, toks: list[Token]) -> list[Cue]:
+        """Entity aliases, provinces read as their zone when a zone word is next to them, head nouns."""
+        found = self._entities.find(toks)
+        out: list[Cue] = []
+        covered: set[int] = set()
+        for cue in found:
+            hosted = self._hosted.get(cue.ids[0]) if len(cue.ids) == 1 else None
+            word = self._zone_word_near(toks, cue) if hosted else None
+            if hosted and word is not None:
+                first, last = min(cue.first, word), max(cue.last, word + 1)
+                cue = Cue(toks[first].start, toks[last - 1].end, (hosted,), first, last, 1)
+            covered.update(range(cue.first, cue.last))
+            out.append(cue)
+        for i, tok in enumerate(toks):
+            owner = self._entity_heads.get(tok.norm)
+            if owner is None or i in covered:
+                continue
+            before = {t.norm for t in toks[max(0, i - 3) : i]}
+            if before & _DETERMINERS or any(t.norm.isdigit() for t in toks[max(0, i - 2) : i]):
+                out.append(Cue(tok.start, tok.end, (owner,), i, i + 1, 1))
+        return sorted(out, key=lambda c: c.start)
+
+    def _zone_word_near(self, toks: list[Token], cue: Cue) -> int | None:
+        """Index of a zone word within three tokens of ``cue`` ("Guangdong's zone", "the zone in Guangdong")."""
+        for i in (*range(cue.last, min(len(toks), cue.last + 3)), *range(cue.first - 1, max(-1, cue.first - 4), -1)):
+            if toks[i].norm in self._zone_words:
+                return i
+        return None
+
+    def metric_heads(self, toks: list[Token], dimension_ok: set[str]) -> dict[str, int]:
+        """Metrics whose aliases end in one of ``toks``'s words, scored by shared words."""
+        words = {t.norm for t in toks}
+        scores: dict[str, int] = {}
+        for tok in toks:
+            for metric_id, keys in self._metric_heads.get(tok.norm, {}).items():
+                if metric_id not in dimension_ok:
+                    continue
+                score = max(len(words & set(k)) for k in keys)
+                scores[metric_id] = max(scores.get(metric_id, 0), score)
+        return scores
+
+    def metric(self, metric_id: str) -> Metric:
+        return self.registries.metrics[metric_id]
+
+    def unit(self, unit_id: str) -> tuple[str, float] | None:
+        """(dimension, factor to the base unit) of a unit id, also for ``<scale> <unit>`` ids."""
+        units = self.registries.units
+        if unit_id in units:
+            return units[unit_id].dimension, units[unit_id].factor
+        for scale, power in _SCALES.items():
+            if unit_id.startswith(scale + " ") and unit_id[len(scale) + 1 :] in units:
+                base = units[unit_id[len(scale) + 1 :]]
+                return base.dimension, base.factor * 10.0**power
+        return None
+
+    @staticmethod
+    def preceded_by_of(toks: list[Token], cue: Cue) -> bool:
+        """True for "of the country's total", "to national imports": an of-phrase, not a subject."""
+        return cue.first > 0 and toks[cue.first - 1].norm in _OF_WORDS

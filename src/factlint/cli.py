@@ -310,12 +310,16 @@ def main(argv: list[str] | None = None) -> int:
     _DEBUG = "--debug" in args
     args = [a for a in args if a != "--debug"]
     try:
+        # not standalone: typer hands back exit codes and usage errors instead of printing
+        # several lines and calling sys.exit; a command's typer.Exit comes back as a code
         result = app(args=args, prog_name="factlint", standalone_mode=False)
         code = result if isinstance(result, int) else EXIT_OK
+        if code == EXIT_INTERRUPTED:  # Ctrl-C in a command or while parsing the command line
+            _fail("interrupted", EXIT_INTERRUPTED)
         sys.stdout.flush()
     except typer.Exit as exc:
         code = int(exc.exit_code or 0)
-        if code == EXIT_INTERRUPTED:  # Ctrl-C in a command or while parsing the command line
+        if code == EXIT_INTERRUPTED:
             _fail("interrupted", EXIT_INTERRUPTED)
     except typer.TyperException as exc:
         code = _usage_error(exc)

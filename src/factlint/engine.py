@@ -47,6 +47,8 @@ class RuleRun:
     unverifiable: int = 0
     derived: int = 0
     crashed: bool = False
+    outcomes: pd.DataFrame | None = None
+    """Every check the rule evaluated, passing ones included (for charts and culprits)."""
 
 
 @dataclass
@@ -212,6 +214,7 @@ def run_rules(
             )
             continue
         out = result.outcomes
+        run.outcomes = out
         run.checks = len(out)
         run.failed = int((out["status"] == "discrepancy").sum()) if len(out) else 0
         run.unverifiable = int((out["status"] == "unverifiable").sum()) if len(out) else 0
@@ -264,7 +267,12 @@ def run_check(root: Path, *, today: dt.date | None = None) -> RunResult:
     generated = run_time()
     project = load_project(root)
     rule_set = load_rule_sets(root / "checks", project.registries, root=root)
-    waivers = load_waivers(root, {r.id for r in rule_set.rules})
+    rule_ids = {r.id for r in rule_set.rules}
+    if (root / "checks" / "gx").is_dir():
+        from factlint.gx.spec import suite_rule_ids  # reads the suite files; GX is not imported
+
+        rule_ids |= suite_rule_ids(root)
+    waivers = load_waivers(root, rule_ids)
     for path in rule_set.files:
         project.inputs[path] = file_digest(root / path)
     if (root / "checks" / "waivers.yaml").is_file():

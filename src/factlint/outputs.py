@@ -1,4 +1,11 @@
-"""Writing outputs safely: atomically, and never over an input file."""
+"""Writing outputs safely: atomically, and never over an input file.
+
+An output is written to a hidden temporary file beside its target, flushed
+to disk and renamed over the target (``os.replace``), so a reader -- or a run
+killed at any moment -- sees the previous file or the new complete one, never
+a truncated mix. A run killed with SIGKILL may leave its temporary file
+(``.NAME.XXXX.tmp``) behind; the target itself is intact.
+"""
 
 from __future__ import annotations
 
@@ -11,30 +18,71 @@ from factlint.errors import UsageError
 
 
 def refuse_inputs(path: Path, inputs: Iterable[Path]) -> None:
-    """Refuse to write where an input lives (also through a symlink)."""
+    """Refuse to write where an input lives (also through a symlink or a hard link)."""
     target = path.resolve()
     for item in inputs:
-        if item.resolve() == target:
+        same = item.resolve() == target
+        if not same and path.exists() and item.exists():
+            try:
+                same = os.path.samefile(path, item)
+            except OSError:
+                same = False
+        if same:
             raise UsageError(f"{path}: refusing to overwrite an input file")
+
+
+def _file_mode(path: Path) -> int:
+    """The mode a plain ``open(path, "w")`` would give: the old file's, or 0666 less umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:
     """Write to a temporary file beside ``path`` and rename it over ``path``.
 
-    A run killed half-way leaves the previous file intact.
+    A run killed half-way leaves the previous file intact. A target that is a
+    directory or cannot be written is a :class:`UsageError` naming it.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if path.is_dir():
+        raise UsageError(f"{path}: is a directory; give a file name to write")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    mode = _file_mode(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, mode)  # mkstemp makes 0600 files; a report is as readable as any file
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):
+            raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
         raise
+    _sync_directory(path.parent)
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the rename durable (best effort: not every system can open a directory)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -56,7 +56,7 @@ def check_source_ids(sources: pd.DataFrame, display: str) -> None:
     report; ids equal after NFC and case folding would name the same file on a
     case-insensitive file system.
     """
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, str]] = {}
     for ident, line in zip(sources["id"], sources[LINE_COLUMN], strict=True):
         where = str(line)
         name = str(ident)
@@ -70,10 +70,10 @@ def check_source_ids(sources: pd.DataFrame, display: str) -> None:
             )
         key = id_key(name)
         if key in seen:
-            raise TableError(
-                display, where, f"source id `{name}` is listed twice (also on line {seen[key]})"
-            )
-        seen[key] = int(line)
+            other, spelt = seen[key]
+            also = f"line {other}" if spelt == name else f"line {other} as `{spelt}`"
+            raise TableError(display, where, f"source id `{name}` is listed twice (also on {also})")
+        seen[key] = (int(line), name)
 
 
 def fact_table_paths(facts_dir: Path) -> list[Path]:

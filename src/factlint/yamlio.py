@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel
-from yaml.nodes import MappingNode, Node
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from factlint.errors import InputError
 
@@ -31,6 +31,19 @@ BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 """Bidirectional formatting characters: marks, embeddings, overrides and isolates."""
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_CORE = "tag:yaml.org,2002:"
+# The tags a registry, rule set or waiver file may use, and the node each goes with:
+# plain scalars, lists and mappings. Everything else (!!python/..., !!set, !!binary,
+# !!omap, local !tags) is refused before anything is constructed.
+_NODE_OF_TAG: dict[str, type[Node]] = {
+    **{_CORE + name: ScalarNode for name in ("str", "int", "float", "bool", "null", "timestamp")},
+    _CORE + "seq": SequenceNode,
+    _CORE + "map": MappingNode,
+}
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
 
 
 def bidi_control(text: str) -> tuple[int, str] | None:
@@ -81,14 +94,25 @@ class _StrictLoader(yaml.SafeLoader):
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         # a constructor that fails on a well-formed scalar (a 5,000-digit integer, the
         # timestamp 2024-13-45) raises ValueError: make it a YAML error with a line
+        expected = _NODE_OF_TAG.get(node.tag)
+        if expected is None:
+            raise yaml.MarkedYAMLError(
+                None, None, f"the tag {_short(node.tag)} is not allowed", node.start_mark
+            )
+        if not isinstance(node, expected):
+            raise yaml.MarkedYAMLError(
+                None, None, f"the tag {_short(node.tag)} does not fit this value", node.start_mark
+            )
         try:
             return super().construct_object(node, deep=deep)
         except yaml.YAMLError:
             raise
-        except (ValueError, OverflowError) as exc:
+        except Exception as exc:  # noqa: BLE001 - a constructor's own failure is bad input
             detail = str(exc)
             if "integer string conversion" in detail:
                 detail = "an integer with thousands of digits"
+            elif node.tag == _CORE + "timestamp":
+                detail = f"{one_line(str(node.value))!r} is not a date"
             raise yaml.MarkedYAMLError(
                 None, None, f"cannot read the value: {detail}", node.start_mark
             ) from None
@@ -103,15 +127,15 @@ class _StrictLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)
             try:
                 duplicate = key in seen
+                seen.add(key)
             except TypeError:
                 raise yaml.MarkedYAMLError(
                     None, None, "a mapping key must be a plain value", key_node.start_mark
                 ) from None
             if duplicate:
                 raise yaml.MarkedYAMLError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                    None, None, f"duplicate key {one_line(repr(key))}", key_node.start_mark
                 )
-            seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
 
@@ -154,6 +178,12 @@ def load_yaml_text(text: str, path: Path | str) -> Any:
         raise InputError(path, None, f"invalid YAML: {one_line(str(exc))}") from None
     except RecursionError:
         raise InputError(path, None, "invalid YAML: nesting too deep") from None
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - PyYAML failing on odd input is still bad input
+        raise InputError(
+            path, None, f"invalid YAML: {one_line(f'{type(exc).__name__}: {exc}')}"
+        ) from None
     finally:
         if loader is not None:
             loader.dispose()

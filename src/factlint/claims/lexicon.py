@@ -28,6 +28,11 @@ __all__ = ["Cue", "Lexicon"]
 
 _DETERMINERS = {"the", "these", "those", "all", "its", "their", "our", "each", "both", "such"}
 _OF_WORDS = {"of", "to", "than"}
+_STOPWORDS = {
+    "the", "a", "an", "of", "in", "on", "to", "and", "or", "for", "by", "with", "at", "from",
+    "its", "their", "this", "that", "total", "number", "value", "new",
+}
+_LONGEST = 16  # aliases longer than this many tokens are not looked for inside others
 _SCALES = {
     "hundred million": 8, "ten thousand": 4, "trillion": 12, "billion": 9, "million": 6,
     "thousand": 3,
@@ -52,7 +57,9 @@ class Cue:
 class _Vocabulary:
     """Aliases as token tuples, indexed by their first token; longest match wins."""
 
-    def __init__(self, aliases: dict[str, set[str]]) -> None:
+    def __init__(self, aliases: dict[str, set[str]], kinds: dict[str, str] | None = None) -> None:
+        self.kinds = kinds or {}
+        """id -> a kind (a metric's dimension): a nested alias of the same kind is redundant."""
         index: dict[str, dict[tuple[str, ...], set[str]]] = defaultdict(dict)
         for alias, ids in aliases.items():
             key = tuple(t.norm for t in tokens(alias))
@@ -63,18 +70,45 @@ class _Vocabulary:
             for first, entries in index.items()
         }
 
-    def find(self, toks: list[Token]) -> list[Cue]:
-        out: list[Cue] = []
-        i, n = 0, len(toks)
-        while i < n:
+    def find(self, toks: list[Token], *, nested: bool = False) -> list[Cue]:
+        """The longest alias at each place, left to right.
+
+        With ``nested``, an alias inside a longer one is kept too when it names something
+        else ("foreign direct investment" inside "decline in foreign direct investment": the
+        amount, inside the growth). Entity names are read without: "China (Shanghai) Pilot
+        Free Trade Zone" does not also name China.
+        """
+        found: list[Cue] = []
+        n = len(toks)
+        if not nested:
+            i = 0
+            while i < n:
+                for key, ids in self.index.get(toks[i].norm, ()):
+                    size = len(key)
+                    if i + size <= n and all(toks[i + j].norm == key[j] for j in range(1, size)):
+                        found.append(Cue(toks[i].start, toks[i + size - 1].end, ids, i, i + size))
+                        i += size
+                        break
+                else:
+                    i += 1
+            return found
+        for i in range(n):
             for key, ids in self.index.get(toks[i].norm, ()):
                 size = len(key)
                 if i + size <= n and all(toks[i + j].norm == key[j] for j in range(1, size)):
-                    out.append(Cue(toks[i].start, toks[i + size - 1].end, ids, i, i + size))
-                    i += size
+                    found.append(Cue(toks[i].start, toks[i + size - 1].end, ids, i, i + size))
                     break
-            else:
-                i += 1
+        out: list[Cue] = []
+        for k, cue in enumerate(found):
+            # a container starts at most one alias length before: look back a bounded window
+            kinds = {self.kinds.get(i) for i in cue.ids}
+            if any(
+                cue.last <= o.last
+                and (set(cue.ids) <= set(o.ids) or kinds & {self.kinds.get(i) for i in o.ids})
+                for o in found[max(0, k - _LONGEST) : k]
+            ):
+                continue
+            out.append(cue)
         return out
 
 
@@ -91,7 +125,9 @@ class Lexicon:
         for e in registries.entities.values():
             for alias in (*e.aliases, e.name):
                 entity_aliases[alias].add(e.id)
-        self._metrics = _Vocabulary(metric_aliases)
+        self._metrics = _Vocabulary(
+            metric_aliases, {m.id: m.dimension for m in registries.metrics.values()}
+        )
         self._entities = _Vocabulary(entity_aliases)
         self._hosted = self._hosted_entities()
         self._zone_words = self._host_words()
@@ -154,7 +190,7 @@ class Lexicon:
     # -- cues -------------------------------------------------------------------------
 
     def metric_cues(self, toks: list[Token]) -> list[Cue]:
-        return self._metrics.find(toks)
+        return self._metrics.find(toks, nested=True)
 
     def entity_cues(self, toks: list[Token]) -> list[Cue]:
         """Entity aliases, provinces read as their zone when a zone word is next to them, head nouns."""
@@ -185,16 +221,18 @@ class Lexicon:
                 return i
         return None
 
-    def metric_heads(self, toks: list[Token], dimension_ok: set[str]) -> dict[str, int]:
-        """Metrics whose aliases end in one of ``toks``'s words, scored by shared words."""
+    def metric_heads(self, toks: list[Token], dimension_ok: set[str]) -> dict[str, tuple[int, int]]:
+        """Metrics whose aliases end in one of ``toks``'s words, scored by (shared words, minus
+        the alias words not there): "six new zones" fits "new free trade zones" best, "21 zones"
+        the plainer "free trade zones"."""
         words = {t.norm for t in toks}
-        scores: dict[str, int] = {}
+        scores: dict[str, tuple[int, int]] = {}
         for tok in toks:
             for metric_id, keys in self._metric_heads.get(tok.norm, {}).items():
                 if metric_id not in dimension_ok:
                     continue
-                score = max(len(words & set(k)) for k in keys)
-                scores[metric_id] = max(scores.get(metric_id, 0), score)
+                score = max((len(words & set(k)), -len(set(k) - words)) for k in keys)
+                scores[metric_id] = max(scores.get(metric_id, (0, -99)), score)
         return scores
 
     def metric(self, metric_id: str) -> Metric:
@@ -214,4 +252,21 @@ class Lexicon:
     @staticmethod
     def preceded_by_of(toks: list[Token], cue: Cue) -> bool:
         """True for "of the country's total", "to national imports": an of-phrase, not a subject."""
-        return cue.first > 0 and toks[cue.first - 1].norm in _OF_WORDS
+        i = cue.first - 1
+        while i >= 0 and toks[i].norm in ("the", "a", "an", "its", "their"):
+            i -= 1
+        return i >= 0 and toks[i].norm in _OF_WORDS
+
+    def fuzzy_metrics(self, toks: list[Token], wanted: set[str]) -> dict[str, int]:
+        """Metrics most of whose alias words the tokens use, when no alias is written out:
+        "investment in high-tech industries" -> foreign capital in high-tech industries.
+        Scored by shared content words (at least two, and at least half the alias's)."""
+        words = {t.norm for t in toks} - _STOPWORDS
+        scores: dict[str, int] = {}
+        for metric_id in wanted:
+            for alias in self.registries.metrics[metric_id].aliases:
+                content = {t.norm for t in tokens(alias)} - _STOPWORDS
+                shared = len(content & words)
+                if shared >= 2 and 2 * shared >= len(content):
+                    scores[metric_id] = max(scores.get(metric_id, 0), shared)
+        return scores

@@ -48,6 +48,8 @@ class PeriodCue:
     last: dt.date | None = None
     instant: bool = False
     """A point in time ("as of the end of 2022", "to date"): suits stocks, not flows."""
+    anaphoric: bool = False
+    """ "throughout the year": the year an earlier sentence names."""
 
 
 def _month(word: str) -> int:
@@ -124,16 +126,16 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(rf"(?<![\w-]){_Y}(?:\s*-?\s*H(?P<h>[12])|['’]s\s+(?P<ord>first|second)\s+half)\b", re.I),
     ),
     (
-        "quarter_after",
-        re.compile(rf"(?<![\w-]){_Y}(?:\s*-?\s*Q(?P<q>[1-4])|['’]s\s+(?P<ord>first|second|third|fourth)\s+quarter)\b", re.I),
-    ),
-    (
         "half",
         re.compile(
             rf"\b(?:(?P<ord>first|second|1st|2nd)\s+half|H(?P<h>[12]))"
             rf"(?:\s+of)?(?:\s+{_Y})?(?![\w-])",
             re.I,
         ),
+    ),
+    (
+        "quarter_after",
+        re.compile(rf"(?<![\w-]){_Y}(?:\s*-?\s*Q(?P<q>[1-4])|['’]s\s+(?P<ord>first|second|third|fourth)\s+quarter)\b", re.I),
     ),
     (
         "quarter",
@@ -148,6 +150,23 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             rf"\bfirst\s+(?P<n>two|three|four|five|six|seven|eight|nine|ten|eleven|\d{{1,2}})"
             rf"\s+(?P<unit>months|quarters)(?:\s+of)?(?:\s+{_Y})?\b",
+            re.I,
+        ),
+    ),
+    (
+        "day",
+        re.compile(
+            rf"\b(?:(?P<month>{_MONTH})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d\d)"
+            rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month2>{_MONTH}),?\s+(?P<y2>(?:19|20)\d\d)"
+            rf"|(?P<iso>(?:19|20)\d\d-\d\d-\d\d))\b",
+            re.I,
+        ),
+    ),
+    (
+        "day_noyear",
+        re.compile(
+            rf"\b(?:on\s+)?(?:(?P<month>{_MONTH})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?"
+            rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month2>{_MONTH}))\b(?![,\s]*\d)",
             re.I,
         ),
     ),
@@ -168,11 +187,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
-        "day",
+        "the_year",
         re.compile(
-            rf"\b(?:(?P<month>{_MONTH})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d\d)"
-            rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month2>{_MONTH}),?\s+(?P<y2>(?:19|20)\d\d)"
-            rf"|(?P<iso>(?:19|20)\d\d-\d\d-\d\d))\b",
+            r"\b(?:throughout|during|for|over|in)\s+the\s+(?:whole\s+|full\s+|entire\s+)?year\b"
+            r"(?!\s+(?:19|20)\d\d)"
+            r"|\bthe\s+(?:whole|full|entire)\s+year\b|\bfull-year\b",
             re.I,
         ),
     ),
@@ -240,6 +259,19 @@ def _read(kind: str, m: re.Match[str], text: str, as_of: dt.date | None) -> Peri
         if as_of is None:
             return _unresolved(m)
         return _cue(m, dt.date(as_of.year, 1, 1), as_of)
+    if kind == "the_year":
+        return PeriodCue(m.start(), m.end(), m.group(0), None, anaphoric=True)
+    if kind == "day_noyear":
+        if as_of is None:
+            return _unresolved(m)
+        try:
+            if g["month"]:
+                day = dt.date(as_of.year, _month(g["month"]), int(g["d1"]))
+            else:
+                day = dt.date(as_of.year, _month(g["month2"]), int(g["d2"]))
+        except ValueError:
+            return None
+        return _cue(m, day, day, instant=True)
     if kind == "day":
         try:
             if g["iso"]:

@@ -47,6 +47,8 @@ def _norm(word: str) -> str:
         w = w[:-2]
     elif w.endswith("'"):
         w = w[:-1]
+    if len(w) >= 8 and w.endswith("ally"):
+        return w[:-2]  # "nationally" reads as "national"
     if len(w) > 3 and w.isalpha():
         if w.endswith("ies") and len(w) > 4:
             w = w[:-3] + "y"
@@ -77,11 +79,11 @@ class Sentence:
 
 def _is_abbreviation(text: str, stop: int) -> bool:
     """True when the full stop at ``stop`` closes an abbreviation or an initial."""
-    m = re.search(r"([A-Za-z](?:\.[A-Za-z])*)$", text[max(0, stop - 12) : stop])
+    m = re.search(r"(?<![A-Za-z.])([A-Za-z]+(?:\.[A-Za-z]+)*)$", text[max(0, stop - 12) : stop])
     if m is None:
         return False
     word = m.group(1).lower()
-    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha() and text[stop - 1].isupper())
+    return word in _ABBREVIATIONS or (len(word) == 1 and text[stop - 1].isupper())
 
 
 def _cut(start: int, end: int, text: str) -> Iterator[tuple[int, int]]:
@@ -98,12 +100,34 @@ def _cut(start: int, end: int, text: str) -> Iterator[tuple[int, int]]:
     yield start, end
 
 
-def sentences(text: str, start: int, end: int, block: int) -> list[Sentence]:
-    """The sentences of ``text[start:end]`` (leading and trailing space trimmed)."""
+_LINE_END = re.compile(r"(?<=[A-Za-z0-9%)\]”\"'])[ \t]*\n(?=[ \t]*[A-Z\u4e00-\u9fff])")
+_CONTINUES = re.compile(
+    r"\b(?:a|an|the|of|in|on|at|to|for|from|by|with|and|or|as|than|its|their|per|into|over)$", re.I
+)
+
+
+def sentences(
+    text: str, start: int, end: int, block: int, *, line_breaks: bool = False
+) -> list[Sentence]:
+    """The sentences of ``text[start:end]`` (leading and trailing space trimmed).
+
+    With ``line_breaks`` (plain text), a line that ends without punctuation before
+    a line that starts with a capital ends a sentence too ("... 119.96 sq km" /
+    "Wuhan East Lake ..."), unless it ends in a word that needs a continuation.
+    """
     out: list[Sentence] = []
     begin = start
     bounds: list[tuple[int, int]] = []
-    for m in _END.finditer(text, start, end):
+    ends = [m for m in _END.finditer(text, start, end)]
+    if line_breaks:
+        ends += [
+            m for m in _LINE_END.finditer(text, start, end)
+            if not _CONTINUES.search(text, max(start, m.start() - 8), m.start())
+        ]
+        ends.sort(key=lambda m: m.start())
+    for m in ends:
+        if m.start() < begin:
+            continue
         if text[m.start()] == "." and _is_abbreviation(text, m.start()):
             continue
         bounds.append((begin, m.end()))

@@ -1,26 +1,30 @@
 """``factlint gx docs``: GX Data Docs for a project's suites, readable offline.
 
-The suites are validated through GX's own checkpoint machinery (a checkpoint
-per suite with an ``UpdateDataDocsAction``) in an ephemeral context whose only
-file-backed part is one Data Docs site, built in a temporary directory beside
-the output and moved into place when complete. GX's pages load Bootstrap,
-jQuery, bootstrap-table, Vega and Font Awesome from CDNs; :mod:`factlint.gx.offline`
-then rewrites them so they render without a network (see docs/gx.md).
+Each suite is validated through a GX ValidationDefinition (its result stored in
+the context's validation results store) in an ephemeral context whose only
+file-backed part is one Data Docs site, built by ``context.build_data_docs()``
+in a temporary directory beside the output and moved into place when complete.
+Unexpected values are HTML-escaped before rendering (GX does not escape them).
+GX's pages load Bootstrap, jQuery, bootstrap-table, Vega and Font Awesome from
+CDNs; :mod:`factlint.gx.offline` then rewrites them so they render without a
+network (see docs/gx.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from factlint.errors import UsageError
 from factlint.gx.frames import ProjectFrames, project_frames
 from factlint.gx.offline import make_offline
 from factlint.gx.runner import checked_suites
 from factlint.gx.session import RESULT_FORMAT, asset_name, open_session, quiet
-from factlint.gx.spec import SuiteSpec
+from factlint.gx.spec import SuiteSpec, load_suites
 
 SITE = "factlint"
 MARKER = ".factlint-gx-docs"
@@ -46,10 +50,10 @@ def _refuse(output: Path, root: Path) -> None:
 def build_data_docs(root: Path, output: Path, *, run_time: dt.datetime) -> tuple[Path, int]:
     """Validate every suite and write Data Docs to ``output``; return index.html and suite count."""
     _refuse(output, root)
+    if not load_suites(root):
+        raise UsageError(f"{root / 'checks' / 'gx'}: no GX suites (*.json) to document")
     frames = project_frames(root)
     suites = checked_suites(root, frames)
-    if not suites:
-        raise UsageError(f"{root / 'checks' / 'gx'}: no GX suites (*.json) to document")
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
     try:
@@ -90,31 +94,47 @@ def _build(
             },
         )
     built = [session.suite(spec) for spec in suites]
+    context = session.context
     for spec, suite in zip(suites, built, strict=True):
         frame = frames.frame(spec.table, include_derived=spec.include_derived)
         with quiet():
-            suite = session.context.suites.add(suite)
-            definition = session.context.validation_definitions.add(
+            definition = context.validation_definitions.add(
                 gx.ValidationDefinition(
                     name=spec.name,
                     data=session.batch_definition(asset_name(spec)),
-                    suite=suite,
+                    suite=context.suites.add(suite),
                 )
             )
-            checkpoint = session.context.checkpoints.add(
-                gx.Checkpoint(
-                    name=f"factlint-{spec.name}",
-                    validation_definitions=[definition],
-                    actions=[
-                        gx.checkpoint.UpdateDataDocsAction(name="data docs", site_names=[SITE])
-                    ],
-                    result_format=RESULT_FORMAT,
-                )
-            )
-            checkpoint.run(
+            definition.run(
                 batch_parameters={"dataframe": frame},
+                result_format=RESULT_FORMAT,
                 run_id=RunIdentifier(run_name="factlint", run_time=run_time),
             )
+    with quiet():
+        store = context.validation_results_store
+        for key in store.list_keys():
+            result = store.get(key)
+            for outcome in result.results:
+                outcome.result = escape_values(outcome.result)
+                outcome.exception_info = escape_values(outcome.exception_info)
+            store.set(key, result)
+        context.build_data_docs(site_names=[SITE])
 
 
-__all__ = ["MARKER", "build_data_docs"]
+def escape_values(value: Any) -> Any:
+    """Every string in a GX result, HTML-escaped.
+
+    GX renders unexpected values into Data Docs without escaping them (its page
+    templates are not autoescaped), so a fact whose id or quote holds markup
+    would be live HTML in the docs. Escaped here, they show as the text they are.
+    """
+    if isinstance(value, str):
+        return html.escape(value)
+    if isinstance(value, dict):
+        return {k: escape_values(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(escape_values(v) for v in value)
+    return value
+
+
+__all__ = ["MARKER", "build_data_docs", "escape_values"]

@@ -20,7 +20,7 @@ from factlint.gx.frames import ProjectFrames
 from factlint.gx.results import CANNOT_RUN, findings_for
 from factlint.gx.spec import SuiteSpec, check_columns, load_suites
 from factlint.project import file_digest
-from factlint.registry import load_registries
+from factlint.registry import Registries, load_registries
 
 
 def checked_suites(root: Path, frames: ProjectFrames) -> list[SuiteSpec]:
@@ -33,10 +33,19 @@ def checked_suites(root: Path, frames: ProjectFrames) -> list[SuiteSpec]:
 
 
 def run_gx_suites(
-    root: Path, stated: pd.DataFrame, table: pd.DataFrame, *, inputs: dict[str, str]
+    root: Path,
+    stated: pd.DataFrame,
+    table: pd.DataFrame,
+    *,
+    inputs: dict[str, str],
+    registries: Registries | None = None,
 ) -> list[Finding]:
-    """Validate every suite against its table; add the suite files to ``inputs``."""
-    registries = load_registries(root / "facts")
+    """Validate every suite against its table; add the suite files to ``inputs``.
+
+    ``registries`` are the project's (read again from ``facts/`` when not given).
+    """
+    if registries is None:
+        registries = load_registries(root / "facts")
     frames = ProjectFrames(stated, table, registries)
     suites = checked_suites(root, frames)
     for suite in suites:

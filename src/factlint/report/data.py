@@ -25,7 +25,7 @@ from factlint import __version__
 from factlint.engine import RunResult
 from factlint.findings import Finding, Severity
 from factlint.report.excerpt import quote_context
-from factlint.report.series import monotonic_series
+from factlint.report.series import monotonic_series, registry_steps
 from factlint.rules import KINDS
 from factlint.tables import FILE_COLUMN, LINE_COLUMN
 
@@ -263,6 +263,16 @@ def report_data(
         "series": monotonic_series(
             result.facts, project.registries, flagged=flagged,
             max_series=limits.series, max_points=limits.points_per_series,
+            steps=registry_steps(
+                result.facts,
+                [
+                    run.outcomes
+                    for run in result.rule_runs
+                    if run.outcomes is not None
+                    and run.rule.kind == "members"
+                    and getattr(run.rule.params, "mode", "") == "count"
+                ],
+            ),
         ),
         "fact_table": fact_table(result, findings, limits.facts_table),
         "limits": asdict(limits),

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from factlint.report.data import CARD_FACTS, LIMITS, SEVERITIES, listed_findings
 from factlint.report.svg import fmt_num, interval_text, number, number_line, timeline
 
+
 def safe_url(url: str) -> str | None:
     """Only http and https URLs with a host become links; anything else stays text."""
     text = str(url).strip()
@@ -131,8 +132,14 @@ def build_view(data: dict[str, Any]) -> dict[str, Any]:
         "filter_sources": [
             (s, (data["sources"].get(s) or {}).get("title", "")) for s in source_ids
         ],
+        # a running total stated once has no course to draw: it is listed instead
         "timelines": [
-            {"series": s, "chart": timeline(s)} for s in data.get("series", [])
+            {"series": s, "chart": timeline(s)}
+            for s in data.get("series", [])
+            if s["total"] > 1 or s.get("registry")
+        ],
+        "single_series": [
+            s for s in data.get("series", []) if s["total"] == 1 and not s.get("registry")
         ],
         "table": table,
         "table_sources": sorted({r["source"] for r in table["rows"]}),

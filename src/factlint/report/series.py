@@ -49,6 +49,42 @@ def _points(group: pd.DataFrame, factor: float, flagged: set[str]) -> list[dict[
     return points
 
 
+def registry_steps(
+    facts: pd.DataFrame, outcomes: list[pd.DataFrame]
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """What the registry says at each date a count was stated, per (metric, subject).
+
+    A ``members`` count rule compares each stated count with the members the
+    registry lists as set up by that date, an interval [surely, possibly]
+    when some establishment dates are unknown. Those computed intervals,
+    drawn as steps, show the registry beside the sources' figures.
+    """
+    frames = [o for o in outcomes if len(o)]
+    if not frames:
+        return {}
+    table = pd.concat(frames, ignore_index=True)
+    table = table[table["status"].isin(["ok", "discrepancy"]) & table["computed_lo"].notna()]
+    if table.empty:
+        return {}
+    table = table.assign(fact=[ids[0] if len(ids) else "" for ids in table["facts"]])
+    stated = facts[~facts["derived"].astype(bool)] if "derived" in facts.columns else facts
+    joined = table.merge(
+        stated[["id", "metric", "subject", "end", "factor"]], left_on="fact", right_on="id"
+    )
+    steps: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    ordered = joined.sort_values(["metric", "subject", "end"], kind="stable")
+    ordered = ordered.drop_duplicates(["metric", "subject", "end"])
+    for row in ordered.to_dict("records"):
+        steps.setdefault((str(row["metric"]), str(row["subject"])), []).append(
+            {
+                "end": pd.Timestamp(row["end"]).date().isoformat(),
+                "lo": _bound(float(row["computed_lo"])),
+                "hi": _bound(float(row["computed_hi"])),
+            }
+        )
+    return steps
+
+
 def monotonic_series(
     facts: pd.DataFrame,
     registries: Registries,
@@ -56,6 +92,7 @@ def monotonic_series(
     flagged: set[str],
     max_series: int,
     max_points: int,
+    steps: dict[tuple[str, str], list[dict[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
     """One series per (subject, metric) of a cumulative metric, most points first.
 
@@ -91,6 +128,7 @@ def monotonic_series(
                 "label": registries.metrics[metric].label,
                 "unit": unit,
                 "points": _points(shown, factor, flagged),
+                "registry": (steps or {}).get((metric, subject), []),
                 "total": int(size),
                 "omitted": int(size) - len(shown),
             }

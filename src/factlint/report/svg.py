@@ -173,7 +173,16 @@ def timeline(
         x0, x1 = x0 - 180, x1 + 180
     else:
         x0, x1 = x0 - (x1 - x0) * 0.06, x1 + (x1 - x0) * 0.06
-    finite = [v for p in points for v in (number(p["lo"]), number(p["hi"])) if math.isfinite(v)]
+    steps = series.get("registry") or []
+    step_days = [float(_ordinal(st["end"])) for st in steps]
+    if step_days:
+        x0, x1 = min(x0, min(step_days)), max(x1, max(step_days))
+    finite = [
+        v
+        for p in [*points, *steps]
+        for v in (number(p["lo"]), number(p["hi"]))
+        if math.isfinite(v)
+    ]
     if not finite:
         return None
     y0, y1 = _domain(finite, pad=0.12)
@@ -213,19 +222,43 @@ def timeline(
                 "arrow_up": hi == math.inf, "arrow_down": lo == -math.inf,
                 "hollow": (p["lo_open"] and lo == centre) or (p["hi_open"] and hi == centre),
                 "colour": colour[p["source"]],
-                "label": fmt_num(centre) if lo == hi else f"{fmt_num(lo)}–{fmt_num(hi)}",
+                "label": (fmt_num(centre) if lo == hi else f"{fmt_num(lo)}–{fmt_num(hi)}")
+                + f" ({p['period']})",
+            }
+        )
+    # the registry as steps: from each stated date to the next, [surely, possibly] set up
+    bands = []
+    for k, st in enumerate(steps):
+        lo, hi = number(st["lo"]), number(st["hi"])
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            continue
+        start = xs(step_days[k])
+        stop = xs(step_days[k + 1]) if k + 1 < len(steps) else right
+        top_y, bottom_y = ys(hi), ys(lo)
+        bands.append(
+            {
+                "x": start, "w": round(max(stop - start, 2.0), 2), "y": top_y,
+                "h": round(max(bottom_y - top_y, 2.0), 2),
+                "title": f"registry on {st['end']}: "
+                + (fmt_num(lo) if lo == hi else f"{fmt_num(lo)} set up surely, {fmt_num(hi)} possibly"),
             }
         )
     y_ticks = [{"y": ys(t), "label": fmt_num(t)} for t in nice_ticks(y0, y1, 4) if y0 <= t <= y1]
     x_ticks = [{"x": xs(d), "label": label} for d, label in _date_ticks(x0, x1, days)]
-    labelled: list[tuple[float, float, str]] = []
-    for mark in marks:  # one label where several sources state the same figure side by side
-        near = [m for m in labelled if abs(m[0] - mark["x"]) < 40 and m[2] == mark["label"]]
-        mark["show_label"] = not near and len(marks) <= 40
+    labelled: list[tuple[float, float, float]] = []
+    for mark in marks:  # a label only where it does not run into an earlier one
+        width_px = 6.2 * len(mark["label"])
+        clash = [
+            m for m in labelled
+            if abs(m[1] - mark["y"]) < 13
+            and mark["x"] < m[0] + m[2] + 4 and m[0] < mark["x"] + width_px
+        ]
+        mark["show_label"] = not clash and len(marks) <= 60
         if mark["show_label"]:
-            labelled.append((mark["x"], mark["y"], mark["label"]))
+            labelled.append((mark["x"], mark["y"], width_px))
     return {
         "width": width, "height": height, "left": left, "right": right, "top": top,
         "bottom": bottom, "marks": marks, "x_ticks": x_ticks, "y_ticks": y_ticks,
+        "bands": bands,
         "legend": [{"source": s, "colour": colour[s]} for s in sources],
     }

@@ -1,0 +1,757 @@
+"""What a figure in a draft is about: its metric, subject and period, from the words around it.
+
+Cues are looked for in the figure's own sentence first, nearest first, and a
+cue in the same clause beats one across a comma; then in the sentences before
+it in the paragraph, then in the paragraphs before it up to the section's
+heading. A table cell also reads its row's first cell and its column's header.
+
+* **Metric.** Only metrics of the figure's dimension are candidates (a
+  percentage is never an amount in yuan). A percentage is read as a *share*
+  when it is a share of something ("20.8% of the country's foreign
+  investment", "accounting for 18.1%"), as a *growth* when it rises or falls
+  ("up 6.3% year on year"); the share or growth metric is then the one whose
+  own aliases, or whose base metric's aliases, are named nearest, so "20.8% of
+  national imports and exports" is a share of imports and exports whatever
+  else the sentence says. "X and Y ..., respectively" pairs figures and
+  metrics in order. A count also reads the noun it counts ("22 pilot FTZs"),
+  and "the total" turns a batch count into the running total.
+* **Subject.** The entity named before the figure, nearest first, or the thing
+  a count counts; an of-phrase after a figure ("of the country's total") is
+  what a share is taken of, never the subject; then what the paragraph was
+  about (the subject of the figures before, or the most specific entity an
+  earlier sentence names); then an entity named after the figure.
+* **Period.** A period cue nearest the figure ("throughout the year" takes the
+  year named before it); then an earlier sentence's; then, for a stock, the
+  as-of date. A flow without a period stays without.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from factlint.claims.drafts import Block, Draft
+from factlint.claims.lexicon import Cue, Lexicon
+from factlint.claims.periods import PeriodCue, period_cues
+from factlint.claims.sentences import Sentence, Token, tokens
+from factlint.quantity import Quantity
+
+__all__ = ["Context", "Reading", "Resolution", "Resolver"]
+
+_SHARE_AFTER = re.compile(r"\s*of\b(?!\s+(?:growth|increase|decrease|which|them|it)\b)", re.I)
+_SHARE_WORDS = re.compile(
+    r"\b(?:account(?:ed|ing|s)?\s+for|share|proportion|contribut\w*|made\s+up|make[s]?\s+up"
+    r"|represent(?:ed|ing|s)?|equivalent\s+to|fraction)\b",
+    re.I,
+)
+_GROWTH_WORDS = re.compile(
+    r"\b(?:year[\s-]on[\s-]year|y-o-y|yoy|growth|grew|grow(?:s|ing)?|increas\w*|rose|rise[sn]?"
+    r"|rising|(?<!made\s)(?<!make\s)(?<!set\s)up(?!\s+to\b)|down|declin\w*|fell|fall(?:s|ing|en)?"
+    r"|drop\w*|decreas\w*|expand\w*|jump\w*|surg\w*|climb\w*|gain\w*|slid|slump\w*|plung\w*"
+    r"|shr[ai]nk\w*|contract(?:ed|ion)|dip\w*|higher|lower)\b",
+    re.I,
+)
+_HOST_WORDS = re.compile(
+    r"\b(?:where\s+they\s+are\s+located|host(?:ing)?\s+(?:province|region)s?|their\s+(?:own\s+)?"
+    r"(?:province|region)s?|local|provincial)\b",
+    re.I,
+)
+_TOTAL_WORDS = re.compile(r"\b(?:total|in\s+all|altogether|so\s+far|to\s+date|overall)\b", re.I)
+_RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
+_LIST_GAP = re.compile(r"\s*(?:,|and|,\s*and|、|和)\s*", re.I)
+_PRONOUN = re.compile(r"\b(?:it|its)\b", re.I)
+# after a figure, an entity behind these words is where the figure happens ("in the pilot FTZs")
+_SUBJECT_PREPOSITIONS = {"in", "by", "for", "across", "into", "among", "within", "inside", "throughout"}
+_SKIP_WORDS = {"the", "a", "an", "its", "their", "all", "these", "those", "each"}
+_NEAR = 60  # characters around a figure where relation words count
+
+# what a fallback costs: a cue in the figure's sentence always wins over these
+_TABLE_COST = {"row": 40, "header": 60, "corner": 70}
+_EARLIER_SENTENCE = 3000
+_AFTER_SUBJECT = 4000  # an entity after the figure, behind "in", "by"...
+_EARLIER_BLOCK = 5000
+_AFTER_OBJECT = 6000  # an entity after the figure behind another word ("at the national level")
+_HEADING = 7000
+_MAX_BLOCKS_BACK = 6
+_MAX_SENTENCES_BACK = 40
+_FLOW_BLOCKS_BACK = 2  # a flow's period may come from the paragraph before
+_DATE_STOPWORDS = {"on", "the", "of", "a", "an", "set", "up", "new", "list", "for", "in", "to"}
+_NUMBER_WORDS = {
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+    "twenty",
+}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One way of reading a figure: what it measures, of what, when."""
+
+    metric: str | None
+    subject: str | None
+    period: str | None
+    first: dt.date | None = None
+    last: dt.date | None = None
+    instant: bool = False
+    inferred: str | None = None
+    """"subject" or "metric" when the draft leaves it open and the fact base fills it in."""
+
+
+@dataclass
+class Resolution:
+    """The candidate metrics, subjects and period of one figure, with notes on how they were found."""
+
+    dimension: str | None
+    factor: float | None
+    relation: str  # "share", "growth", "count", "amount" or "ratio"
+    metrics: list[str]
+    subjects: list[str]
+    period: PeriodCue | None
+    period_note: str | None = None
+    notes: list[str] = field(default_factory=list)
+    metric_named: bool = True
+    """False when the metric is not written out near the figure (read from an earlier
+    sentence, from the words of an alias, from the noun counted, or left open)."""
+
+    def readings(self) -> list[Reading]:
+        p = self.period
+        period = p.period if p else None
+        first, last, instant = (p.first, p.last, p.instant) if p else (None, None, False)
+        return [
+            Reading(m, s, period, first, last, instant)
+            for m in (self.metrics or [None])
+            for s in (self.subjects or [None])
+        ]
+
+
+@dataclass
+class _Cues:
+    toks: list[Token]
+    metrics: list[Cue]
+    entities: list[Cue]
+    periods: list[PeriodCue]
+
+
+# (cues of a span, base cost or None for the figure's own sentence, that sentence)
+_Own = tuple[_Cues, int | None, Sentence | None]
+
+
+@dataclass
+class Context:
+    """Sentences of a draft, in order, with the block each belongs to."""
+
+    draft: Draft
+    sentences: list[Sentence]
+    as_of: dt.date | None
+
+
+def _inside(a: int, b: int, figure: Quantity) -> bool:
+    """The span a..b lies within the figure's own text."""
+    return figure.start <= a and b <= figure.end
+
+
+class Resolver:
+    """Resolve the figures of one draft; each sentence's cues are computed once, when needed.
+
+    ``self_naming``: accept an entity alias that holds the figure itself ("six new pilot
+    FTZs" names the 2019 batch). Extraction wants that; a check must not, or a wrong count
+    ("seven new pilot FTZs" in 2019) would name another batch and agree with it.
+    """
+
+    def __init__(self, context: Context, lexicon: Lexicon, *, self_naming: bool = False) -> None:
+        self.ctx = context
+        self.lexicon = lexicon
+        self.text = context.draft.text
+        self.self_naming = self_naming
+        self._cues: dict[tuple[int, int], _Cues] = {}
+        self._all_wholes = {
+            m.share.of for m in lexicon.registries.metrics.values() if m.share
+        }
+        self._said: dict[int, list[str]] = {}
+        """Sentence index -> the subjects its first figure was read as (what it talks about)."""
+
+    # -- cues of a span ------------------------------------------------------------
+
+    def cues(self, start: int, end: int) -> _Cues:
+        key = (start, end)
+        found = self._cues.get(key)
+        if found is None:
+            toks = tokens(self.text, start, end)
+            entities = self.lexicon.entity_cues(toks)
+            # "Yunnan Pilot Free Trade Zone" names an entity, not the metric "pilot free trade zones"
+            metrics = [
+                m for m in self.lexicon.metric_cues(toks)
+                if not any(self._names_inside(e, m, toks) for e in entities)
+            ]
+            found = _Cues(toks, metrics, entities, period_cues(self.text, start, end, self.ctx.as_of))
+            if len(self._cues) > 4096:
+                self._cues.clear()
+            self._cues[key] = found
+        return found
+
+    @staticmethod
+    def _names_inside(entity: Cue, metric: Cue, toks: list[Token]) -> bool:
+        """A metric alias inside an entity's name ("Yunnan Pilot Free Trade Zone") is part of the
+        name; inside a counted phrase ("seven new free trade zones") it is still the metric."""
+        if not (entity.first <= metric.first and metric.last <= entity.last):
+            return False
+        if entity.last - entity.first == metric.last - metric.first:
+            return False
+        extra = [t.norm for t in toks[entity.first : metric.first]]
+        return not any(w.isdigit() or w in _NUMBER_WORDS for w in extra)
+
+    def _own(self, index: int, figure: Quantity) -> list[_Own]:
+        sentence = self.ctx.sentences[index]
+        block = self.ctx.draft.blocks[sentence.block]
+        if block.kind == "row" and block.cells:
+            return [
+                (self.cues(a, b), base, sentence if base is None else None)
+                for a, b, base in self._table_spans(block, figure)
+            ]
+        return [(self.cues(sentence.start, sentence.end), None, sentence)]
+
+    @staticmethod
+    def _table_spans(block: Block, figure: Quantity) -> list[tuple[int, int, int | None]]:
+        column = next((j for j, (a, b) in enumerate(block.cells) if a <= figure.start < b), None)
+        if column is None:
+            return [(block.start, block.end, None)]
+        spans: list[tuple[int, int, int | None]] = [(*block.cells[column], None)]
+        if column > 0:
+            spans.append((*block.cells[0], _TABLE_COST["row"]))
+        if column < len(block.header):
+            spans.append((*block.header[column], _TABLE_COST["header"]))
+        if column > 0 and block.header:
+            spans.append((*block.header[0], _TABLE_COST["corner"]))  # "Indicator (2022)"
+        return spans
+
+    def _earlier(self, index: int) -> list[tuple[int, int]]:
+        """(sentence index, cost) of earlier sentences: the paragraph's, then earlier blocks
+        back to the section's heading, nearest first."""
+        sentences = self.ctx.sentences
+        blocks = self.ctx.draft.blocks
+        here = sentences[index].block
+        out: list[tuple[int, int]] = []
+        j = index - 1
+        while j >= 0 and sentences[j].block == here and len(out) < _MAX_SENTENCES_BACK:
+            out.append((j, _EARLIER_SENTENCE + 10 * len(out)))
+            j -= 1
+        if blocks[here].kind == "heading":
+            return out
+        while j >= 0 and len(out) < _MAX_SENTENCES_BACK:
+            block = sentences[j].block
+            if blocks[block].kind == "heading":
+                out.append((j, _HEADING))
+                break
+            back = here - block
+            if back > _MAX_BLOCKS_BACK:
+                break
+            out.append((j, _EARLIER_BLOCK + 100 * back + len(out)))
+            j -= 1
+        return out
+
+    # -- one figure -------------------------------------------------------------------
+
+    def resolve(self, index: int, figure: Quantity, siblings: Sequence[Quantity] = ()) -> Resolution:
+        """Metric, subject and period candidates of ``figure`` in sentence ``index``.
+
+        ``siblings``: the other figures of the sentence, for "..., respectively".
+        """
+        info = self.lexicon.unit(figure.unit)
+        dimension, factor = info if info else (None, None)
+        sentence = self.ctx.sentences[index]
+        own = self._own(index, figure)
+        earlier_at = self._earlier(index)
+        sentences = self.ctx.sentences
+        earlier = [
+            (j, self.cues(sentences[j].start, sentences[j].end), cost) for j, cost in earlier_at
+        ]
+        relation = self._relation(figure, sentence, dimension)
+        same_block = [(c, cost) for j, c, cost in earlier if sentences[j].block == sentence.block]
+        metrics, named = self._metrics(figure, relation, dimension, own, same_block, siblings)
+        subjects = self._subjects(
+            figure, own, earlier, self._wholes(metrics), counting=dimension == "count"
+        )
+        if subjects:
+            self._said.setdefault(index, subjects)
+        period, note = self._period(index, figure, own, earlier, metrics)
+        return Resolution(
+            dimension, factor, relation, metrics, subjects, period, note, metric_named=named
+        )
+
+    @staticmethod
+    def _cost(cue_start: int, cue_end: int, figure: Quantity, sentence: Sentence | None,
+              base: int | None) -> int:
+        if base is not None:
+            return base
+        if cue_end <= figure.start:
+            distance, before = figure.start - cue_end, True
+        elif cue_start >= figure.end:
+            distance, before = cue_start - figure.end, False
+        else:
+            return 0
+        clauses = 0
+        if sentence is not None:
+            clauses = abs(sentence.clause(cue_start) - sentence.clause(figure.start))
+        return distance + (1000 if before else 1500) * clauses
+
+    # -- relation -----------------------------------------------------------------------
+
+    def _clause_bounds(self, figure: Quantity, sentence: Sentence) -> tuple[int, int]:
+        clause = sentence.clause(figure.start)
+        lo = sentence.breaks[clause - 1] + 1 if clause > 0 else sentence.start
+        hi = sentence.breaks[clause] if clause < len(sentence.breaks) else sentence.end
+        return lo, hi
+
+    def _relation(self, figure: Quantity, sentence: Sentence, dimension: str | None) -> str:
+        if dimension != "ratio":
+            return "count" if dimension == "count" else "amount"
+        lo, hi = self._clause_bounds(figure, sentence)
+        lo, hi = max(lo, figure.start - _NEAR), min(hi, figure.end + _NEAR)
+        if _SHARE_AFTER.match(self.text, figure.end, sentence.end):
+            return "share"
+        window = self.text[lo:hi]
+        negative = figure.value.startswith("-")
+        if negative or (_GROWTH_WORDS.search(window) and not _SHARE_WORDS.search(self.text, figure.end, hi)):
+            return "growth"
+        if _SHARE_WORDS.search(window):
+            return "share"
+        return "ratio"
+
+    # -- metric -----------------------------------------------------------------------------
+
+    def _metric_pool(self, relation: str, dimension: str | None) -> dict[str, set[str]]:
+        """Candidate metric -> the metric ids whose aliases name it (itself, or its base)."""
+        pool: dict[str, set[str]] = {}
+        for m in self.lexicon.registries.metrics.values():
+            if dimension is None or m.dimension != dimension:
+                continue
+            if relation == "share" and m.share:
+                pool[m.id] = {m.id, m.share.numerator}
+            elif relation == "growth" and m.growth:
+                pool[m.id] = {m.id, m.growth.of}
+            elif relation not in ("share", "growth") and not m.share and not m.growth:
+                pool[m.id] = {m.id}
+        return pool
+
+    def _metrics(
+        self,
+        figure: Quantity,
+        relation: str,
+        dimension: str | None,
+        own: list[_Own],
+        earlier: list[tuple[_Cues, int]],
+        siblings: Sequence[Quantity],
+    ) -> tuple[list[str], bool]:
+        """Candidate metrics, and whether the figure's own sentence names them outright."""
+        pool = self._metric_pool(relation, dimension)
+        if relation in ("share", "growth") and not pool:
+            pool = self._metric_pool("ratio", dimension)
+        if not pool:
+            return [], False
+        of_entity = self._of_entity(figure, own) if relation == "share" else None
+        paired = self._respectively(figure, own, pool, siblings)
+        if paired:
+            return [paired], True
+        sources = list(own)
+        named = self._names_a_metric(figure, own)
+        if not named:
+            fuzzy = self._fuzzy_metric(figure, own, pool, relation, of_entity)
+            if fuzzy:
+                return fuzzy, False
+            sources += [(c, cost, None) for c, cost in earlier]
+        best: dict[str, int] = {}
+        for cues, base, sentence in sources:
+            for cue in cues.metrics:
+                if _inside(cue.start, cue.end, figure):
+                    continue  # the figure's own words
+                for metric_id, names in pool.items():
+                    hit = [i for i in cue.ids if i in names]
+                    if not hit:
+                        continue
+                    cost = self._cost(cue.start, cue.end, figure, sentence, base)
+                    cost += 0 if metric_id in hit else 5  # named through its base metric
+                    if relation == "share" and cue.end <= figure.start and base is None:
+                        cost += 50  # "X% of <what>": what follows names the share
+                    if metric_id not in best or cost < best[metric_id]:
+                        best[metric_id] = cost
+        if relation == "share":
+            best = self._share_filter(best, of_entity)
+        if not best and relation == "count":
+            return self._counted_metric(figure, own, pool), False
+        if not best and dimension == "date":
+            return self._event_metric(figure, own, pool), False
+        if not best:
+            return [], False
+        low = min(best.values())
+        chosen = sorted(m for m, c in best.items() if c == low)
+        if relation == "count":
+            chosen = self._running_total(figure, own, chosen, pool)
+        return chosen, named and low < _EARLIER_SENTENCE
+
+    def _fuzzy_metric(
+        self, figure: Quantity, own: list[_Own], pool: dict[str, set[str]], relation: str,
+        of_entity: str | None,
+    ) -> list[str]:
+        """No alias in the figure's clause: the metric most of whose alias words it uses."""
+        cues, base, sentence = own[0]
+        words = [t for t in cues.toks if not _inside(t.start, t.end, figure)]
+        spans = [words]
+        if sentence is not None:  # the figure's clause first, then its whole sentence
+            lo, hi = self._clause_bounds(figure, sentence)
+            spans.insert(0, [t for t in words if lo <= t.start < hi])
+        named = {n for names in pool.values() for n in names}
+        scores: dict[str, int] = {}
+        for toks in spans:
+            scores = self.lexicon.fuzzy_metrics(toks, named)
+            if scores:
+                break
+        if not scores:
+            return []
+        best = {m: -max(scores.get(n, 0) for n in names) for m, names in pool.items()
+                if any(n in scores for n in names)}
+        if relation == "share":
+            best = self._share_filter(best, of_entity)
+        if not best:
+            return []
+        low = min(best.values())
+        return sorted(m for m, c in best.items() if c == low)
+
+    @staticmethod
+    def _names_a_metric(figure: Quantity, own: list[_Own]) -> bool:
+        """Does the figure's own clause name some metric (even one of another kind)?"""
+        cues, _, sentence = own[0]
+        if sentence is None:
+            return any(not _inside(c.start, c.end, figure) for c in cues.metrics)
+        clause = sentence.clause(figure.start)
+        return any(
+            sentence.clause(c.start) == clause and not _inside(c.start, c.end, figure)
+            for c in cues.metrics
+        )
+
+    def _respectively(
+        self, figure: Quantity, own: list[_Own], pool: dict[str, set[str]],
+        siblings: Sequence[Quantity],
+    ) -> str | None:
+        """ "13.11 billion of foreign capital and 660.76 billion of trade, accounting for 5.8% and
+        10.8% ..., respectively": the k-th figure of the list takes the k-th metric named."""
+        cues, base, sentence = own[0]
+        if sentence is None or not siblings:
+            return None
+        if not _RESPECTIVELY.search(self.text, figure.end, sentence.end):
+            return None
+        group = self._list_of(figure, siblings)
+        if len(group) < 2:
+            return None
+        of_entity = self._of_entity(figure, own)
+        named: list[str] = []
+        for cue in cues.metrics:
+            if cue.end > group[0].start:
+                break
+            hits = {m: 0 for m, names in pool.items() if any(i in names for i in cue.ids)}
+            if self.lexicon.registries.metrics and any(
+                self.lexicon.registries.metrics[m].share for m in hits
+            ):
+                hits = self._share_filter(hits, of_entity)
+                low = min(hits.values(), default=0)
+                hits = {m: c for m, c in hits.items() if c == low}
+            if len(hits) == 1:
+                only = next(iter(hits))
+                if only not in named:
+                    named.append(only)
+        order = [q.start for q in group]
+        if len(named) != len(group) or figure.start not in order:
+            return None
+        return named[order.index(figure.start)]
+
+    def _list_of(self, figure: Quantity, siblings: Sequence[Quantity]) -> list[Quantity]:
+        """The run of figures with the figure's unit joined by commas and "and"."""
+        same = sorted((q for q in siblings if q.unit == figure.unit), key=lambda q: q.start)
+        if figure not in same:
+            same = sorted([*same, figure], key=lambda q: q.start)
+        k = same.index(figure)
+        lo = hi = k
+        while lo > 0 and _LIST_GAP.fullmatch(self.text, same[lo - 1].end, same[lo].start):
+            lo -= 1
+        while hi + 1 < len(same) and _LIST_GAP.fullmatch(self.text, same[hi].end, same[hi + 1].start):
+            hi += 1
+        return same[lo : hi + 1]
+
+    def _of_entity(self, figure: Quantity, own: list[_Own]) -> str | None:
+        """What a share is taken of: an entity some share metric is "of", or ``host``."""
+        cues, _, sentence = own[0]
+        if sentence is None:
+            return None
+        # the of-phrase may hold commas ("of the provinces, autonomous regions and ...")
+        end = min(sentence.end, figure.end + 150)
+        wholes = {m.share.of for m in self.lexicon.registries.metrics.values() if m.share}
+        for cue in cues.entities:
+            if figure.end <= cue.start < end and cue.ids[0] in wholes:
+                return cue.ids[0]
+        if _HOST_WORDS.search(self.text, figure.end, end):
+            return "host"
+        return None
+
+    def _share_filter(self, best: dict[str, int], of_entity: str | None) -> dict[str, int]:
+        metrics = self.lexicon.registries.metrics
+        out = {}
+        for metric_id, cost in best.items():
+            share = metrics[metric_id].share
+            if share is None:
+                continue
+            if of_entity is not None and share.of != of_entity:
+                continue
+            if of_entity is None and share.of == "host":
+                cost += 50  # without "where they are located", a share is of the whole
+            out[metric_id] = cost
+        return out
+
+    def _phrase_after(self, figure: Quantity, toks: list[Token], size: int = 4) -> list[Token]:
+        """The words right after a figure, up to punctuation: the noun it counts."""
+        phrase: list[Token] = []
+        for tok in (t for t in toks if t.start >= figure.end):
+            gap = self.text[(phrase[-1].end if phrase else figure.end) : tok.start]
+            if len(phrase) >= size or re.search(r"[,;:.()]", gap):
+                break
+            phrase.append(tok)
+        return phrase
+
+    def _counted_metric(self, figure: Quantity, own: list[_Own], pool: dict[str, set[str]]) -> list[str]:
+        """ "six new zones": the metrics whose aliases end in the counted noun."""
+        phrase = self._phrase_after(figure, own[0][0].toks)
+        scores = self.lexicon.metric_heads(phrase, set(pool))
+        sentence = own[0][2]
+        if not scores and sentence is not None:
+            lo, _ = self._clause_bounds(figure, sentence)
+            before = [t for t in own[0][0].toks if lo <= t.start and t.end <= figure.start]
+            scores = {m: s for m, s in self.lexicon.metric_heads(before, set(pool)).items() if s[0] >= 2}
+        if not scores:
+            return []
+        top = max(scores.values())
+        chosen = sorted(m for m, s in scores.items() if s == top)
+        return self._running_total(figure, own, chosen, pool)
+
+    def _running_total(
+        self, figure: Quantity, own: list[_Own], chosen: list[str], pool: dict[str, set[str]]
+    ) -> list[str]:
+        """ "bringing the total to 11": a count of the same things that only grows."""
+        cues, _, sentence = own[0]
+        if sentence is None:
+            return chosen
+        lo, hi = self._clause_bounds(figure, sentence)
+        if not _TOTAL_WORDS.search(self.text, lo, hi):
+            return chosen
+        metrics = self.lexicon.registries.metrics
+        if all(metrics[m].cumulative for m in chosen):
+            return chosen
+        heads = {self._head(a) for m in chosen for a in metrics[m].aliases}
+        totals = sorted(
+            m for m in pool
+            if metrics[m].cumulative and any(self._head(a) in heads for a in metrics[m].aliases)
+        )
+        return totals or chosen
+
+    @staticmethod
+    def _head(alias: str) -> str:
+        toks = tokens(alias)
+        return toks[-1].norm if toks else ""
+
+    def _event_metric(self, figure: Quantity, own: list[_Own], pool: dict[str, set[str]]) -> list[str]:
+        """A date with no alias nearby: the event metric whose alias words the clause uses
+        ("launched the ... zone on Sept 29, 2013" -> launched_on)."""
+        words = {t.norm for t in own[0][0].toks}
+        found: dict[str, int] = {}
+        for metric_id in pool:
+            for alias in self.lexicon.registries.metrics[metric_id].aliases:
+                hits = {t.norm for t in tokens(alias)} - _DATE_STOPWORDS
+                if hits & words:
+                    found[metric_id] = max(found.get(metric_id, 0), len(hits & words))
+        if not found:
+            return []
+        top = max(found.values())
+        return sorted(m for m, s in found.items() if s == top)
+
+    # -- subject ------------------------------------------------------------------------------
+
+    def _self_named(self, cue: Cue, figure: Quantity) -> bool:
+        """ "six new pilot FTZs" holds the figure "six": it cannot say what "six" counts."""
+        if self.self_naming:
+            return False
+        words = set(re.findall(r"\w+", self.text[cue.start : cue.end].lower()))
+        shared = words & set(re.findall(r"\w+", figure.text.lower()))
+        return any(w.isdigit() or w in _NUMBER_WORDS for w in shared)
+
+    def _after_cost(self, toks: list[Token], cue: Cue) -> int:
+        i = cue.first - 1
+        while i >= 0 and toks[i].norm in _SKIP_WORDS:
+            i -= 1
+        word = toks[i].norm if i >= 0 else ""
+        return _AFTER_SUBJECT if word in _SUBJECT_PREPOSITIONS else _AFTER_OBJECT
+
+    def _subjects(
+        self, figure: Quantity, own: list[_Own], earlier: list[tuple[int, _Cues, int]],
+        wholes: set[str], *, counting: bool,
+    ) -> list[str]:
+        best: dict[str, int] = {}
+
+        def offer(ident: str, cost: int) -> None:
+            if ident in wholes:
+                return  # a share of China is never China's own
+            if ident not in best or cost < best[ident]:
+                best[ident] = cost
+
+        for cues, base, sentence in own:
+            toks = cues.toks
+            for cue in cues.entities:
+                if _inside(cue.start, cue.end, figure) or self._self_named(cue, figure):
+                    continue
+                after = cue.start >= figure.end
+                of_phrase = self.lexicon.preceded_by_of(toks, cue)
+                if of_phrase and (after or cue.ids[0] in self._all_wholes) and base is None:
+                    continue  # "of the country's total": what a share is taken of
+                between = [t.norm for t in toks if figure.end <= t.start < cue.start]
+                counted = (
+                    counting and after and base is None and len(between) <= 1
+                    and not {"and", "or", "of"} & set(between)
+                    and not re.search(r"[,;:.]", self.text[figure.end : cue.start])
+                )
+                if counted:
+                    cost = 0
+                else:
+                    cost = self._cost(cue.start, cue.end, figure, sentence, base)
+                    if after and base is None:
+                        cost += self._after_cost(toks, cue)
+                    elif self._qualifies_previous(cues, cue):
+                        cost += 30  # "the FTZs in China": the FTZs, located in China
+                cost += 0 if cue.strength == 2 else 3
+                for ident in cue.ids:
+                    offer(ident, cost)
+        if not best or min(best.values()) >= _AFTER_SUBJECT:
+            pronoun = self._pronoun_before(figure, own)
+            for j, cues, base in earlier:
+                said = self._said.get(j)
+                if said and not pronoun:
+                    for ident in said:
+                        offer(ident, base)
+                else:
+                    cue = self._main_entity(cues, last=pronoun)
+                    if cue is not None:
+                        for ident in cue.ids:
+                            offer(ident, base)
+                if any(c <= base for c in best.values()):
+                    break
+        if not best:
+            return []
+        low = min(best.values())
+        return sorted(i for i, c in best.items() if c == low)
+
+    @staticmethod
+    def _qualifies_previous(cues: _Cues, cue: Cue) -> bool:
+        """An entity right behind "in" after another entity only says where that one is."""
+        i = cue.first - 1
+        if i < 1 or cues.toks[i].norm != "in":
+            return False
+        return any(e.last == i for e in cues.entities)
+
+    def _pronoun_before(self, figure: Quantity, own: list[_Own]) -> bool:
+        """ "it has gathered 87 teams": "it" is what the sentence before ended on."""
+        sentence = own[0][2]
+        if sentence is None:
+            return False
+        lo, _ = self._clause_bounds(figure, sentence)
+        return bool(_PRONOUN.search(self.text, sentence.start, figure.start)) and lo >= sentence.start
+
+    def _main_entity(self, cues: _Cues, *, last: bool = False) -> Cue | None:
+        """What a sentence is about: its most specific entity (the longest alias), not one in an
+        of-phrase or a possessive in front of another ("China's 22 pilot FTZs" is about the FTZs).
+        With ``last``, the entity it ends on (what "it" in the next sentence refers to)."""
+        candidates = []
+        entities = cues.entities
+        for k, cue in enumerate(entities):
+            if self.lexicon.preceded_by_of(cues.toks, cue) and not last:
+                continue
+            possessive = self.text[cue.start : cue.end].endswith(("'s", "’s"))
+            nxt = entities[k + 1] if k + 1 < len(entities) else None
+            if possessive and nxt and nxt.first - cue.last <= 3:
+                continue
+            candidates.append(cue)
+        if not candidates:
+            return None
+        if last:
+            return candidates[-1]
+        return max(candidates, key=lambda c: (c.strength, c.last - c.first, -c.start))
+
+    def _wholes(self, metrics: list[str]) -> set[str]:
+        """What the candidate share metrics are taken of: never the subject of the share."""
+        registry = self.lexicon.registries.metrics
+        return {registry[m].share.of for m in metrics if registry[m].share}  # type: ignore[union-attr]
+
+    # -- period -----------------------------------------------------------------------------------
+
+    def _period(
+        self,
+        index: int,
+        figure: Quantity,
+        own: list[_Own],
+        earlier: list[tuple[int, _Cues, int]],
+        metrics: list[str],
+    ) -> tuple[PeriodCue | None, str | None]:
+        temporal = {self.lexicon.registries.metrics[m].temporal for m in metrics}
+        stock = bool(temporal) and temporal <= {"stock"}
+        best: tuple[int, PeriodCue] | None = None
+        for cues, base, sentence in own:
+            for cue in cues.periods:
+                if cue.start < figure.end and figure.start < cue.end:
+                    continue
+                cost = self._cost(cue.start, cue.end, figure, sentence, base)
+                if best is None or cost < best[0]:
+                    best = (cost, cue)
+        note = None
+        here = self.ctx.sentences[index].block
+        if best is None:
+            for j, cues, _ in earlier:
+                blocks_back = here - self.ctx.sentences[j].block
+                if blocks_back > (0 if stock else _FLOW_BLOCKS_BACK):
+                    break
+                # a stock takes no event date from before; a flow needs a span, not a day
+                usable = [c for c in cues.periods if not c.instant and not c.anaphoric]
+                if usable:
+                    best = (0, usable[-1])
+                    note = f"period from an earlier sentence ({usable[-1].text!r})"
+                    break
+        if best is None:
+            as_of = self.ctx.as_of
+            if stock:
+                if as_of is None:
+                    return None, "no period stated and no as-of date (--as-of or date: in the front matter)"
+                cue = PeriodCue(figure.start, figure.start, "", as_of.isoformat(), as_of, as_of, True)
+                return cue, f"no period stated: as of the draft's date {as_of.isoformat()}"
+            return None, "no period stated"
+        cue = best[1]
+        if cue.anaphoric:
+            return self._the_year(cue, earlier)
+        if cue.period is None:
+            return None, f"relative period {cue.text!r} needs --as-of or date: in the front matter"
+        return cue, note
+
+    def _the_year(
+        self, cue: PeriodCue, earlier: list[tuple[int, _Cues, int]]
+    ) -> tuple[PeriodCue | None, str | None]:
+        """ "Throughout the year": the last year an earlier sentence names."""
+        for _, cues, _ in earlier:
+            for c in reversed(cues.periods):
+                if c.period and c.first and c.last and c.first.year == c.last.year:
+                    y = c.first.year
+                    resolved = PeriodCue(
+                        cue.start, cue.end, cue.text, str(y), dt.date(y, 1, 1), dt.date(y, 12, 31)
+                    )
+                    return resolved, f"{cue.text!r} read as {y}, the year named before"
+        as_of = self.ctx.as_of
+        if as_of is None:
+            return None, f"{cue.text!r}: no year named before it"
+        y = as_of.year
+        return (
+            PeriodCue(cue.start, cue.end, cue.text, str(y), dt.date(y, 1, 1), dt.date(y, 12, 31)),
+            f"{cue.text!r} read as {y}, the as-of year",
+        )

@@ -433,3 +433,10 @@ def test_arithmetic_never_loses_a_value(
     else:
         assert y != 0
         assert _contains_with_slack(quotient, x / y)
+
+
+def test_undefined_stays_undefined_even_times_zero() -> None:
+    undefined = Interval.point([1.0]) / Interval.point([0.0])
+    assert undefined.undefined.all()
+    assert (Interval.point([0.0]) * undefined).undefined.all()
+    assert (Interval.point([0.0]) / (undefined + 1.0)).undefined.all()

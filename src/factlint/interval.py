@@ -270,6 +270,8 @@ def _product(
     y_zero = y == 0
     with np.errstate(invalid="ignore", over="ignore"):
         value = np.where(x_zero | y_zero, 0.0, x * y)
+        # an undefined operand stays undefined, even times zero
+        value = np.where(np.isnan(x) | np.isnan(y), np.nan, value)
     # a closed zero end is attained, so the product 0 is attained too
     attained_zero = (x_zero & ~x_open) | (y_zero & ~y_open)
     return value, (x_open | y_open) & ~attained_zero
@@ -285,6 +287,7 @@ def _quotient(
         value = np.where(y == 0, np.sign(x) * side * np.inf, value)
         value = np.where(np.isinf(x) & np.isinf(y), 0.0, value)
         value = np.where(x == 0, 0.0, value)
+        value = np.where(np.isnan(x) | np.isnan(y), np.nan, value)
     attained_zero = (x == 0) & ~x_open
     return value, (x_open | y_open) & ~attained_zero
 

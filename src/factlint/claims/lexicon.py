@@ -257,16 +257,17 @@ class Lexicon:
             i -= 1
         return i >= 0 and toks[i].norm in _OF_WORDS
 
-    def fuzzy_metrics(self, toks: list[Token], wanted: set[str]) -> dict[str, int]:
+    def fuzzy_metrics(self, toks: list[Token], wanted: set[str]) -> dict[str, tuple[int, int]]:
         """Metrics most of whose alias words the tokens use, when no alias is written out:
         "investment in high-tech industries" -> foreign capital in high-tech industries.
         Scored by shared content words (at least two, and at least half the alias's)."""
         words = {t.norm for t in toks} - _STOPWORDS
-        scores: dict[str, int] = {}
+        scores: dict[str, tuple[int, int]] = {}
         for metric_id in wanted:
             for alias in self.registries.metrics[metric_id].aliases:
                 content = {t.norm for t in tokens(alias)} - _STOPWORDS
                 shared = len(content & words)
                 if shared >= 2 and 2 * shared >= len(content):
-                    scores[metric_id] = max(scores.get(metric_id, 0), shared)
+                    score = (shared, -len(content - words))
+                    scores[metric_id] = max(scores.get(metric_id, score), score)
         return scores

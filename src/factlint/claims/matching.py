@@ -354,13 +354,38 @@ class Resolver:
         paired = self._respectively(figure, own, pool, siblings)
         if paired:
             return [paired], True
-        sources = list(own)
-        named = self._names_a_metric(figure, own)
-        if not named:
-            fuzzy = self._fuzzy_metric(figure, own, pool, relation, of_entity)
+        in_clause = self._names_a_metric(figure, own)
+        best = self._cue_costs(figure, relation, pool, list(own), of_entity)
+        if not in_clause:
+            # no alias in the figure's clause: words of an alias there, then an alias elsewhere
+            # in the sentence, then words of an alias in the sentence, then earlier sentences
+            fuzzy = self._fuzzy_metric(figure, own, pool, relation, of_entity, clause_only=True)
             if fuzzy:
                 return fuzzy, False
-            sources += [(c, cost, None) for c, cost in earlier]
+            if not best:
+                fuzzy = self._fuzzy_metric(figure, own, pool, relation, of_entity, clause_only=False)
+                if fuzzy:
+                    return fuzzy, False
+                best = self._cue_costs(
+                    figure, relation, pool, [(c, cost, None) for c, cost in earlier], of_entity
+                )
+        if not best and relation == "count":
+            return self._counted_metric(figure, own, pool), False
+        if not best and dimension == "date":
+            return self._event_metric(figure, own, pool), False
+        if not best:
+            return [], False
+        low = min(best.values())
+        chosen = sorted(m for m, c in best.items() if c == low)
+        if relation == "count":
+            chosen = self._running_total(figure, own, chosen, pool)
+        return chosen, low < _EARLIER_SENTENCE
+
+    def _cue_costs(
+        self, figure: Quantity, relation: str, pool: dict[str, set[str]], sources: list[_Own],
+        of_entity: str | None,
+    ) -> dict[str, int]:
+        """Cost of the nearest cue of each candidate metric in ``sources``."""
         best: dict[str, int] = {}
         for cues, base, sentence in sources:
             for cue in cues.metrics:
@@ -376,41 +401,30 @@ class Resolver:
                         cost += 50  # "X% of <what>": what follows names the share
                     if metric_id not in best or cost < best[metric_id]:
                         best[metric_id] = cost
-        if relation == "share":
-            best = self._share_filter(best, of_entity)
-        if not best and relation == "count":
-            return self._counted_metric(figure, own, pool), False
-        if not best and dimension == "date":
-            return self._event_metric(figure, own, pool), False
-        if not best:
-            return [], False
-        low = min(best.values())
-        chosen = sorted(m for m, c in best.items() if c == low)
-        if relation == "count":
-            chosen = self._running_total(figure, own, chosen, pool)
-        return chosen, named and low < _EARLIER_SENTENCE
+        return self._share_filter(best, of_entity) if relation == "share" else best
 
     def _fuzzy_metric(
         self, figure: Quantity, own: list[_Own], pool: dict[str, set[str]], relation: str,
-        of_entity: str | None,
+        of_entity: str | None, *, clause_only: bool,
     ) -> list[str]:
-        """No alias in the figure's clause: the metric most of whose alias words it uses."""
+        """The metric most of whose alias words the figure's clause (or sentence) uses."""
         cues, base, sentence = own[0]
-        words = [t for t in cues.toks if not _inside(t.start, t.end, figure)]
-        spans = [words]
-        if sentence is not None:  # the figure's clause first, then its whole sentence
+        toks = [t for t in cues.toks if not _inside(t.start, t.end, figure)]
+        if clause_only:
+            if sentence is None:
+                return []
             lo, hi = self._clause_bounds(figure, sentence)
-            spans.insert(0, [t for t in words if lo <= t.start < hi])
+            toks = [t for t in toks if lo <= t.start < hi]
         named = {n for names in pool.values() for n in names}
-        scores: dict[str, int] = {}
-        for toks in spans:
-            scores = self.lexicon.fuzzy_metrics(toks, named)
-            if scores:
-                break
+        scores = self.lexicon.fuzzy_metrics(toks, named)
         if not scores:
             return []
-        best = {m: -max(scores.get(n, 0) for n in names) for m, names in pool.items()
-                if any(n in scores for n in names)}
+        rank = {
+            m: max(scores[n] for n in names if n in scores)
+            for m, names in pool.items() if any(n in scores for n in names)
+        }
+        top = max(rank.values())
+        best = {m: 0 for m, r in rank.items() if r == top}
         if relation == "share":
             best = self._share_filter(best, of_entity)
         if not best:

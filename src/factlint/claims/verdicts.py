@@ -230,15 +230,18 @@ def judge(claim: ClaimValue, reading: Reading, facts: FactBase) -> Judgement:
     key = f"`{reading.subject}` · `{reading.metric}`"
     if not rows:
         return Judgement("unsupported", f"no fact for {key}")
-    if reading.first is None or reading.last is None:
-        return _without_period(claim, rows, key)
     metric = facts.registries.metrics[reading.metric]
+    if reading.first is None or reading.last is None:
+        return _without_period(claim, rows, key, metric.temporal == "stock", metric.cumulative)
     if metric.temporal == "stock":
         return _stock(claim, rows, reading, key, cumulative=metric.cumulative)
     return _flow(claim, rows, reading, key)
 
 
-def _without_period(claim: ClaimValue, rows: list[FactRow], key: str) -> Judgement:
+def _without_period(
+    claim: ClaimValue, rows: list[FactRow], key: str, stock: bool, cumulative: bool
+) -> Judgement:
+    """No period and no as-of date: any fact that agrees supports; a stock is read as current."""
     agree = _agree(claim, rows)
     ok = [r for r, a in zip(rows, agree, strict=True) if a]
     if ok:
@@ -251,9 +254,17 @@ def _without_period(claim: ClaimValue, rows: list[FactRow], key: str) -> Judgeme
     if slips:
         r = slips[0]
         return Judgement("contradicted", f"{_says(r)}: {describe_gap(claim, r)}", [r.id])
+    latest = max(rows, key=lambda r: r.end)
+    if stock and (not cumulative or claim.base[1] < latest.base[0]):
+        return Judgement(
+            "contradicted",
+            f"no date: read as current, the latest fact {_says(latest)}; "
+            f"{describe_gap(claim, latest)}",
+            [latest.id],
+        )
     known = ", ".join(_cite(r) for r in rows[:3])
     return Judgement("unsupported", f"no period stated, and no fact for {key} agrees ({known})",
-                     [r.id for r in rows])
+                     [])
 
 
 def _flow(claim: ClaimValue, rows: list[FactRow], reading: Reading, key: str) -> Judgement:

@@ -197,7 +197,7 @@ def build_world(n_zones: int, rng: random.Random) -> World:
         batches[batch].zones.append(i)
         provinces[province].zones.append(i)
         for _ in range(rng.randint(2, 4)):
-            area_name = names(2)
+            area_name = names(4)
             zone.areas.append(
                 (f"{zone.id}-{slug(area_name)}", area_name, rng.randint(1000, 6000))
             )

@@ -38,6 +38,21 @@ def write_project(root: Path) -> Path:
     return root
 
 
+def write_big_project(root: Path, copies: int) -> Path:
+    """The valid project with every fact repeated ``copies`` times under new ids
+    (8,000 copies: 40,000 facts, about a second and a half of checking)."""
+    write_project(root)
+    table = root / TABLE
+    header, *rows = table.read_text(encoding="utf-8").splitlines()
+    out = [header]
+    for i in range(copies):
+        for row in rows:
+            fact_id, rest = row.split(",", 1)
+            out.append(f"{fact_id}-{i:05d},{rest}")
+    table.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return root
+
+
 def break_a_figure(root: Path) -> None:
     """Change one value so that its quote no longer states it (FL022, an error: exit 1)."""
     table = root / TABLE

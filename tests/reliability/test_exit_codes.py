@@ -33,6 +33,7 @@ from tests.reliability.helpers import (
     break_a_figure,
     file_hashes,
     run_cli,
+    write_big_project,
     write_project,
 )
 
@@ -312,20 +313,6 @@ READY_THEN_MAIN = (
     "sys.stdout.write('ready\\n'); sys.stdout.flush()\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )
-
-
-def write_big_project(root: Path, copies: int) -> Path:
-    """The valid project with every fact repeated ``copies`` times under new ids."""
-    write_project(root)
-    table = root / TABLE
-    header, *rows = table.read_text(encoding="utf-8").splitlines()
-    out = [header]
-    for i in range(copies):
-        for row in rows:
-            fact_id, rest = row.split(",", 1)
-            out.append(f"{fact_id}-{i:05d},{rest}")
-    table.write_text("\n".join(out) + "\n", encoding="utf-8")
-    return root
 
 
 def test_sigint_exits_130_in_one_line(tmp_path: Path) -> None:

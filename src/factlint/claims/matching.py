@@ -539,11 +539,14 @@ class Resolver:
         if not scores and sentence is not None:
             lo, _ = self._clause_bounds(figure, sentence)
             before = [t for t in own[0][0].toks if lo <= t.start and t.end <= figure.start]
-            scores = {m: s for m, s in self.lexicon.metric_heads(before, set(pool)).items() if s[0] >= 2}
+            scores = {
+                m: s for m, s in self.lexicon.metric_heads(before, set(pool)).items() if s[0] >= 2
+            }
         if not scores:
             return []
-        top = max(scores.values())
-        chosen = sorted(m for m, s in scores.items() if s == top)
+        # "six zones" may count the zones set up so far or the zones of one batch: both readings
+        top = max(shared for shared, _ in scores.values())
+        chosen = sorted(m for m, (shared, _) in scores.items() if shared == top)
         return self._running_total(figure, own, chosen, pool)
 
     def _running_total(

@@ -116,22 +116,37 @@ def render_json(data: dict[str, Any]) -> str:
 
 
 def render_text(data: dict[str, Any], console: Console | None = None) -> str:
-    """A table of claims with their verdicts, then the counts and the gate."""
+    """One table per draft (line:column, figure, verdict, reading and reason), then the counts
+    and the gate."""
     buffer = io.StringIO()
-    out = console or Console(file=buffer, width=140, no_color=True, highlight=False)
-    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
-    table.add_column("where", no_wrap=True)
-    table.add_column("figure")
-    table.add_column("reading")
-    table.add_column("verdict", no_wrap=True)
-    table.add_column("why", ratio=1)
+    out = console or Console(file=buffer, width=120, no_color=True, highlight=False)
+    by_draft: dict[str, list[dict[str, Any]]] = {}
     for c in data["claims"]:
-        reading = " · ".join(str(x) for x in (c["metric"], c["subject"], c["period"]) if x) or "?"
-        table.add_row(
-            escape(f"{c['draft']}:{c['line']}:{c['column']}"), escape(c["text"]), escape(reading),
-            f"[{_STYLE[c['verdict']]}]{c['verdict']}[/]", escape(c["reason"]),
+        by_draft.setdefault(c["draft"], []).append(c)
+    for draft in data["drafts"]:
+        claims = by_draft.get(draft["path"], [])
+        out.print(
+            f"[bold]{escape(draft['path'])}[/] ({draft['kind']}"
+            + (f", dated {draft['date']}" if draft["date"] else "")
+            + f"): {len(claims)} claim(s)"
         )
-    if data["claims"]:
+        if not claims:
+            continue
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        table.add_column("line:col", no_wrap=True, justify="right")
+        table.add_column("figure", max_width=22)
+        table.add_column("verdict", no_wrap=True)
+        table.add_column("reading · why", ratio=1)
+        for c in claims:
+            reading = " · ".join(
+                str(x) for x in (c["metric"] or "metric ?", c["subject"] or "subject ?",
+                                 c["period"] or "no period")
+            )
+            table.add_row(
+                f"{c['line']}:{c['column']}", escape(c["text"]),
+                f"[{_STYLE[c['verdict']]}]{c['verdict']}[/]",
+                f"{escape(reading)}\n[dim]{escape(c['reason'])}[/]",
+            )
         out.print(table)
     s = data["summary"]
     out.print(

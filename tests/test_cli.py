@@ -130,3 +130,15 @@ def test_console_script_runs_as_a_new_user_would(mini_project: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["project"] == "mini"
+
+
+def test_project_file_names_the_project(mini_project: Path, capsys) -> None:
+    (mini_project / "factlint.yaml").write_text("name: Pilot zones\ndescription: A test base.\n")
+    code, out, _ = run(capsys, "check", str(mini_project), "-f", "json", "--no-report")
+    data = json.loads(out)
+    assert code == 0 and data["project"] == "Pilot zones"
+    assert data["project_description"] == "A test base."
+    assert any(i["path"] == "factlint.yaml" for i in data["inputs"])
+    (mini_project / "factlint.yaml").write_text("name: x\ncolour: red\n")
+    code, _, err = run(capsys, "check", str(mini_project), "--no-report")
+    assert code == 2 and "factlint.yaml:colour" in err

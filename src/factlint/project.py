@@ -15,7 +15,7 @@ import pandas as pd
 from factlint.errors import ProjectError, TableError
 from factlint.registry import Registries, id_key, load_registries
 from factlint.tables import LINE_COLUMN, read_table
-from factlint.yamlio import read_text
+from factlint.yamlio import load_yaml, read_text
 
 FACT_COLUMNS = (
     "id", "source", "quote", "subject", "metric", "period", "value", "unit", "qualifier",
@@ -34,9 +34,13 @@ class Project:
     inputs: dict[str, str] = field(default_factory=dict)
     """Relative path of every file read -> its SHA-256, for the report's fingerprint."""
 
+    title: str | None = None
+    """From ``factlint.yaml`` (``name:``); else the directory's name."""
+    description: str | None = None
+
     @property
     def name(self) -> str:
-        return self.root.resolve().name
+        return self.title or self.root.resolve().name
 
     def relative(self, path: Path) -> str:
         try:
@@ -79,6 +83,28 @@ def check_source_ids(sources: pd.DataFrame, display: str) -> None:
 def fact_table_paths(facts_dir: Path) -> list[Path]:
     """Every CSV directly under ``facts/`` except the sources table, in name order."""
     return sorted(p for p in facts_dir.glob("*.csv") if p.name != SOURCES_FILE and p.is_file())
+
+
+PROJECT_FILE = "factlint.yaml"
+
+
+def _settings(root: Path, inputs: dict[str, str]) -> tuple[str | None, str | None]:
+    """The optional ``factlint.yaml``: the project's display name and description."""
+    path = root / PROJECT_FILE
+    if not path.is_file():
+        return None, None
+    data = load_yaml(path)
+    if data is None:
+        return None, None
+    if not isinstance(data, dict):
+        raise ProjectError(PROJECT_FILE, None, "expected a mapping with `name` and `description`")
+    for key, value in data.items():
+        if key not in ("name", "description"):
+            raise ProjectError(PROJECT_FILE, str(key), "unknown key; expected name, description")
+        if not isinstance(value, str) or not value.strip():
+            raise ProjectError(PROJECT_FILE, str(key), "expected a non-empty string")
+    inputs[PROJECT_FILE] = file_digest(path)
+    return data.get("name"), data.get("description")
 
 
 def load_project(root: Path) -> Project:
@@ -124,7 +150,10 @@ def load_project(root: Path) -> Project:
     facts = pd.concat(tables, ignore_index=True, sort=False)
     text_cols = [c for c in facts.columns if c not in ("_line",)]
     facts[text_cols] = facts[text_cols].fillna("")
+    title, description = _settings(root, inputs)
     return Project(
+        title=title,
+        description=description,
         root=root,
         facts=facts,
         sources=sources,

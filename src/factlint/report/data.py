@@ -251,6 +251,7 @@ def report_data(
         "schema_version": SCHEMA_VERSION,
         "factlint_version": __version__,
         "project": project.name,
+        "project_description": project.description or "",
         "generated": result.generated.isoformat().replace("+00:00", "Z"),
         "gate": gate(findings, fail_on, baseline),
         "summary": _summary(result, findings),

@@ -76,8 +76,10 @@ def test_help_does_not_import_gx() -> None:
 
 def test_check_without_gx_suites_does_not_import_gx(mini_project: Path) -> None:
     modules, code = probe("check", str(mini_project), "--no-report", "--format", "json")
-    assert code == 0
-    assert modules == 0
+    assert (modules, code) == (0, 0)
+    (mini_project / "checks" / "gx").mkdir()  # an empty suites directory: still no GX
+    modules, code = probe("check", str(mini_project), "--no-report", "--format", "json")
+    assert (modules, code) == (0, 0)
 
 
 # -- suite files ------------------------------------------------------------------------
@@ -253,3 +255,13 @@ def test_offline_page_has_no_remote_render_references() -> None:
 def test_static_table_escapes_plain_values() -> None:
     html = static_table([{"field": "n", "title": "<N>"}], [{"n": 3}])
     assert "<th>&lt;N&gt;</th>" in html and "<td>3</td>" in html
+
+
+def test_bundled_check_runs_gx_only_when_asked(bundled_project, capsys) -> None:
+    """GX suites are opt-in (`--gx`): a plain check neither imports GX nor reports its findings."""
+    from factlint.cli import main
+
+    code = main(["check", str(bundled_project), "--no-report"])
+    out = capsys.readouterr().out
+    assert code == 0 and "add --gx to run them" in out
+    assert probe("check", str(bundled_project), "--no-report", "--format", "json") == (0, 0)

@@ -73,7 +73,7 @@ def broken_reports(broken: tuple[Path, int]) -> tuple[int, dict[str, object], st
     root, _ = broken
     html = root.parent / "report.html"
     proc = subprocess.run(
-        [sys.executable, "-m", "factlint.cli", "check", str(root), "--format", "json",
+        [sys.executable, "-m", "factlint.cli", "check", str(root), "--gx", "--format", "json",
          "--report", str(html)],
         capture_output=True, text=True, timeout=300, check=False,
         env={**os.environ, "PYTHONWARNINGS": "default"},
@@ -84,7 +84,7 @@ def broken_reports(broken: tuple[Path, int]) -> tuple[int, dict[str, object], st
 
 def test_bundled_base_passes_its_gx_suite(tmp_path: Path) -> None:
     root = copy_bundled(tmp_path / "ftz")
-    result = run_check(root)
+    result = run_check(root, gx=True)
     assert gx_findings(result.findings) == []
     assert "checks/gx/ftz.json" in result.project.inputs
     assert "gx" in result.timings
@@ -129,7 +129,7 @@ def test_waiver_file_may_name_a_gx_suite(
         "    reviewer: tests\n    expires: 2099-12-31\n",
         encoding="utf-8",
     )
-    code = main(["check", str(root), "--format", "json", "--no-report"])
+    code = main(["check", str(root), "--format", "json", "--no-report", "--gx"])
     out, err = capsys.readouterr()
     assert code in (0, 1), err
     found = gx_findings(json.loads(out)["findings"])
@@ -164,7 +164,7 @@ def test_suite_on_the_facts_table_with_severities(tmp_path: Path) -> None:
         ],
     })
     found = {f["message"].split("`")[1] + str(f["severity"]): f
-             for f in gx_findings(run_check(root).findings)}
+             for f in gx_findings(run_check(root, gx=True).findings)}
     regex = found.pop("expect_column_values_to_match_regexwarning")
     assert regex["rule"] == "gx:raw" and "scio24-ftz-fdi-2024h1" in regex["facts"]
     rows = found.pop("expect_table_row_count_to_be_betweeninfo")
@@ -183,7 +183,7 @@ def test_include_derived_hands_rule_derived_values_to_gx(tmp_path: Path) -> None
              "kwargs": {"column": "derived", "value_set": [False]}},
         ],
     })
-    result = run_check(root)
+    result = run_check(root, gx=True)
     derived = result.facts[result.facts["derived"]]
     found = gx_findings(result.findings)
     if not len(derived):
@@ -205,7 +205,7 @@ def test_expectation_gx_cannot_evaluate_is_a_finding_not_a_crash(tmp_path: Path)
             {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "id"}},
         ],
     })
-    found = gx_findings(run_check(root).findings)
+    found = gx_findings(run_check(root, gx=True).findings)
     assert [f["code"] for f in found] == ["FL081"]
     assert found[0]["rule"] == "gx:odd" and "could not run" in str(found[0]["message"])
 
@@ -231,7 +231,7 @@ def test_bad_suite_exits_2_naming_file_and_expectation(
     root = copy_bundled(tmp_path / "ftz")
     write_suite(root, {"name": "bad", "meta": {"factlint": {"table": "normalised"}},
                        "expectations": [expectation]})
-    code = main(["check", str(root), "--format", "json", "--no-report"])
+    code = main(["check", str(root), "--format", "json", "--no-report", "--gx"])
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert err.startswith("factlint: checks/gx/extra.json:expectations[0] (")
@@ -343,7 +343,7 @@ def test_exported_suite_loads_into_gx_and_validates_the_bundled_facts(
 
     # and factlint runs it as one of the project's suites
     shutil.copy(out, root / "checks" / "gx" / "export.json")
-    found = gx_findings(run_check(root).findings)
+    found = gx_findings(run_check(root, gx=True).findings)
     assert {f["rule"] for f in found} == {"gx:factlint-export"}
     assert [f["facts"] for f in found] == [["ref-guangxi-area"]]
     assert main(["gx", "export", str(root)]) == 0

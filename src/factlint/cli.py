@@ -130,6 +130,12 @@ def check(
             help="An earlier JSON report: list new, resolved and unchanged findings since it.",
         ),
     ] = None,
+    gx: Annotated[
+        bool,
+        typer.Option(
+            "--gx", help="Also run the Great Expectations suites in checks/gx/ (imports GX: slower)."
+        ),
+    ] = False,
 ) -> int:
     """Check a project: schema, provenance, rules and waivers; write the report."""
     from factlint.commands.check import run_check_command
@@ -143,6 +149,7 @@ def check(
         fail_on=fail_on.value,
         baseline=baseline,
         compare_with=compare,
+        gx=gx,
     )
 
 

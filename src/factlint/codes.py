@@ -66,3 +66,8 @@ BUILTIN.update(
         ),
     }
 )
+
+# GX findings (FL080, FL081); factlint.gx's package init does not import GX itself
+from factlint.gx import CODES as GX_CODES  # noqa: E402
+
+BUILTIN.update(GX_CODES)

@@ -62,6 +62,8 @@ class RunResult:
     rule_runs: list[RuleRun] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     generated: dt.datetime = field(default_factory=run_time)
+    gx_skipped: bool = False
+    """The project has GX suites that were not run (``--gx`` not given)."""
 
     def failing(self, fail_on: Severity | None) -> list[Finding]:
         """Unwaived findings at or above ``fail_on`` (None: never fail)."""
@@ -253,8 +255,12 @@ def _rule_error(rule: RuleSpec, code: str, message: str) -> Finding:
     )
 
 
-def run_check(root: Path, *, today: dt.date | None = None) -> RunResult:
-    """Check the project at ``root``; raise InputError for unusable input."""
+def run_check(root: Path, *, today: dt.date | None = None, gx: bool = False) -> RunResult:
+    """Check the project at ``root``; raise InputError for unusable input.
+
+    ``gx`` also runs the project's Great Expectations suites (``checks/gx/``);
+    they are opt-in because importing GX costs seconds.
+    """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -294,17 +300,24 @@ def run_check(root: Path, *, today: dt.date | None = None) -> RunResult:
     findings += rule_findings
     lap("rules")
 
-    if (root / "checks" / "gx").is_dir():
-        # Great Expectations is heavy: imported only for projects that ship GX suites
+    has_suites = (root / "checks" / "gx").is_dir()
+    if gx and has_suites:
+        # Great Expectations is heavy: imported only when its suites are asked for
         from factlint.gx.runner import run_gx_suites
 
-        findings += run_gx_suites(root, stated, table, inputs=project.inputs)
+        findings += run_gx_suites(
+            root, stated, table, inputs=project.inputs, registries=project.registries
+        )
         lap("gx")
+    elif has_suites:
+        # suites not run: their waivers are neither applied nor stale
+        waivers = [w for w in waivers if not w.rule.startswith("gx:")]
 
     findings = apply_waivers(findings, waivers, today or generated.date())
     findings.sort(key=Finding.sort_key)
     lap("waivers")
     return RunResult(
+        gx_skipped=has_suites and not gx,
         project=project,
         rule_set=rule_set,
         findings=findings,

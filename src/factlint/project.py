@@ -80,9 +80,20 @@ def check_source_ids(sources: pd.DataFrame, display: str) -> None:
         seen[key] = (int(line), name)
 
 
+def check_file_name(path: Path) -> None:
+    """A name that is not valid UTF-8 cannot be shown in a report or a JSON file."""
+    try:
+        path.name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ProjectError(path, None, "the name is not valid UTF-8 text; rename it") from None
+
+
 def fact_table_paths(facts_dir: Path) -> list[Path]:
     """Every CSV directly under ``facts/`` except the sources table, in name order."""
-    return sorted(p for p in facts_dir.glob("*.csv") if p.name != SOURCES_FILE and p.is_file())
+    paths = sorted(p for p in facts_dir.glob("*.csv") if p.name != SOURCES_FILE and p.is_file())
+    for path in paths:
+        check_file_name(path)
+    return paths
 
 
 PROJECT_FILE = "factlint.yaml"
@@ -118,6 +129,7 @@ def load_project(root: Path) -> Project:
         raise ProjectError(
             facts_dir, None, "no facts/ directory; a project holds facts/ and checks/"
         )
+    check_file_name(root.resolve())  # the project's name heads every report
 
     def rel(p: Path) -> str:
         return p.relative_to(root).as_posix()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
@@ -140,6 +141,7 @@ def _alternation(words: list[str]) -> str:
 
 
 _SEP = "[,\u00a0\u202f\u2009]"
+_SEP_RE = re.compile(_SEP)
 _DIGITS = rf"(?:\d{{1,3}}(?:{_SEP}\d{{3}})+|\d+)(?:\.\d+)?"
 # Chinese numerals count only before a measure word ("六大自贸区", "三项"); a lone 一 is "a"
 _CN_DIGITS = "一二三四五六七八九"
@@ -239,18 +241,93 @@ _LABEL_BEFORE = re.compile(
 )
 _MASK = "\ue000"
 
+# -- where to look ------------------------------------------------------------------
+#
+# Tried at every position of a text, the patterns above are slow: at each one _FIGURE
+# attempts its optional words and every number alternative. A figure can only start at
+# a digit, `$` or `-`; at a non-ASCII character (Chinese words and numerals, ¥, −, and
+# letters that equal ASCII ones when case is ignored); at a word that begins one of its
+# leading phrases ("about", "down", "six", ...); or where a currency code or "between"
+# begins, which the pattern allows inside a word. _FIGURE is tried only there, which
+# finds exactly the matches finditer finds. _NOISE and _DATE cannot match a text that
+# lacks all of their hints, so such a text is not scanned at all.
+
+
+def _plain_words(alternation: str) -> set[str]:
+    """The words of an alternation of plain words, an optional plural ("falls?") expanded."""
+    words = set()
+    for word in alternation.split("|"):
+        words.update((word[:-2], word[:-1]) if word.endswith("s?") else (word,))
+    assert all(w.isalpha() for w in words), "the leading words must be plain words"
+    return words
+
+
+_LEAD_WORDS = frozenset(
+    w.lower()
+    for w in (
+        _plain_words(_DECLINE)
+        | {phrase.split()[0].rstrip(".") for phrase in _QUALIFIER_OF if phrase.isascii()}
+        | set(_WORD_NUMBERS)
+    )
+)
+_LEAD_CHAR = re.compile(rf"[\d$\-]|[^\x00-\x7f{_MASK}]")
+_LEAD_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]+")
+_LEAD_IN_WORD = re.compile(r"(?=US\s?\$|USD|RMB|CNY|between\s)", re.IGNORECASE)
+_NOISE_HINT = re.compile(r"https?://|www\.|@|\+|\(0|:|\d{7}|(?i:tel|phone|fax|hotline)")
+_DATE_HINT = re.compile(r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|\d{4}-\d{2}-\d{2}|[年月]")
+#: more than the longest label word ("paragraphs"): how far back a label can start
+_LABEL_REACH = 16
+
+
+def _figure_starts(masked: str) -> list[int]:
+    """Every position where _FIGURE can match, in order (and a few where it cannot)."""
+    starts = {m.start() for m in _LEAD_CHAR.finditer(masked)}
+    starts.update(
+        m.start() for m in _LEAD_WORD.finditer(masked) if m.group().lower() in _LEAD_WORDS
+    )
+    starts.update(m.start() for m in _LEAD_IN_WORD.finditer(masked))
+    return sorted(starts)
+
+
+def _figure_matches(masked: str) -> Iterator[re.Match[str]]:
+    """The matches of ``_FIGURE.finditer(masked)``, tried only where a figure can start."""
+    end = 0
+    for start in _figure_starts(masked):
+        if start >= end:
+            m = _FIGURE.match(masked, start)
+            if m is not None:
+                end = m.end()
+                yield m
+
+
+def _label_before(masked: str, start: int) -> bool:
+    """A label ("No.", "Article", "第") right before ``start``, whitespace aside."""
+    word_end = start
+    while word_end and masked[word_end - 1].isspace():
+        word_end -= 1
+    return _LABEL_BEFORE.search(masked, max(0, word_end - _LABEL_REACH), start) is not None
+
 
 # -- reading one match -------------------------------------------------------------
 
 
+_CN_VALUES = {c: i for i, c in enumerate(_CN_DIGITS, start=1)} | {"两": 2}
+_CN_NUMBER = re.compile(rf"(?:([{_CN_DIGITS}])?(十))?([{_CN_DIGITS}两])?")
+_PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_SPACES = re.compile(r"\s+")
+_NOT_DIGITS = re.compile(r"\D")
+_YEAR = re.compile(r"(?:1[89]|2[01])\d\d")
+_WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
+_ALNUM = re.compile(r"[A-Za-z0-9]")
+
+
 def _chinese_number(raw: str) -> int | None:
     """十一 -> 11, 二十 -> 20, 两 -> 2; None for anything else."""
-    digits = {c: i for i, c in enumerate(_CN_DIGITS, start=1)} | {"两": 2}
-    m = re.fullmatch(rf"(?:([{_CN_DIGITS}])?(十))?([{_CN_DIGITS}两])?", raw)
+    m = _CN_NUMBER.fullmatch(raw)
     if not raw or m is None:
         return None
-    tens = (digits[m[1]] if m[1] else 1) if m[2] else 0
-    return tens * 10 + (digits[m[3]] if m[3] else 0)
+    tens = (_CN_VALUES[m[1]] if m[1] else 1) if m[2] else 0
+    return tens * 10 + (_CN_VALUES[m[3]] if m[3] else 0)
 
 
 def _number_text(raw: str) -> str:
@@ -258,7 +335,7 @@ def _number_text(raw: str) -> str:
     word = _WORD_NUMBERS.get(raw.lower())
     if word is None:
         word = _chinese_number(raw)
-    return str(word) if word is not None else re.sub(_SEP, "", raw)
+    return str(word) if word is not None else _SEP_RE.sub("", raw)
 
 
 def _decimal_text(d: Decimal) -> str:
@@ -269,7 +346,7 @@ def _decimal_text(d: Decimal) -> str:
 def _compound(text: str) -> tuple[str, str]:
     """ "1 trillion 232 billion 680 million" -> ("1232680", "million")."""
     parts = re.findall(rf"({_NUM})\s*({_SCALE})", text, re.IGNORECASE)
-    scales = [_SCALES[re.sub(r"\s+", " ", s.lower())] for _, s in parts]
+    scales = [_SCALES[_SPACES.sub(" ", s.lower())] for _, s in parts]
     powers = [p for _, p in scales]
     if any(a <= b for a, b in zip(powers, powers[1:], strict=False)):
         raise QuantityError(f"{text!r}: the parts of a compound figure must shrink")
@@ -300,12 +377,12 @@ def _build(m: re.Match[str], text: str) -> Quantity:
             raise QuantityError(f"{m.group(0)!r}: a range must not run backwards")
     else:
         number_parts = [_number_text(g["n1"])]
-    if not all(re.fullmatch(r"\d+(?:\.\d+)?", part) for part in number_parts):
+    if not all(_PLAIN_NUMBER.fullmatch(part) for part in number_parts):
         raise QuantityError(f"{m.group(0)!r}: not a number")
     if g["scale"]:
         if scale is not None:
             raise QuantityError(f"{m.group(0)!r}: two scales")
-        scale = _SCALES[re.sub(r"\s+", " ", g["scale"].lower())][0]
+        scale = _SCALES[_SPACES.sub(" ", g["scale"].lower())][0]
 
     base = next((base for name, base, _ in _UNITS if g[f"u_{name}"]), None)
     if base is None and g["cur"]:
@@ -325,7 +402,7 @@ def _build(m: re.Match[str], text: str) -> Quantity:
         value = f"-{hi}--{lo}" if negative else f"{lo}-{hi}"
     else:
         qualifier = (
-            _QUALIFIER_OF[re.sub(r"\s+", " ", g["qual"].strip().lower())] if g["qual"] else "exact"
+            _QUALIFIER_OF[_SPACES.sub(" ", g["qual"].strip().lower())] if g["qual"] else "exact"
         )
         if g["cnmore"]:
             qualifier = "more_than"
@@ -350,7 +427,7 @@ def _date(m: re.Match[str], text: str) -> Quantity | None:
     month_text = g["md_mon"] or g["dm_mon"] or g["my_mon"]
     month = _MONTHS[month_text[:3].lower()] if month_text else int(g["iso_mon"] or g["cn_mon"])
     day_text = g["md_day"] or g["dm_day"] or g["iso_day"] or g["cn_day"]
-    day = int(re.sub(r"\D", "", day_text)) if day_text else None
+    day = int(_NOT_DIGITS.sub("", day_text)) if day_text else None
     try:
         dt.date(int(year_text) if year_text else 2000, month, day or 1)
     except ValueError:
@@ -367,26 +444,28 @@ def _date(m: re.Match[str], text: str) -> Quantity | None:
 # -- which matches are figures ------------------------------------------------------
 
 
+_DECORATION = (
+    "neg",
+    "qual",
+    "cur",
+    "sign",
+    "scale",
+    "rate",
+    "cnmore",
+    "cnsuf",
+    "postneg",
+    "compound",
+    *(f"u_{name}" for name, _, _ in _UNITS),
+)
+
+
 def _bare(m: re.Match[str]) -> bool:
     """Nothing but digits: no unit, scale, qualifier or sign words."""
-    g = m.groupdict()
-    decoration = (
-        "neg",
-        "qual",
-        "cur",
-        "sign",
-        "scale",
-        "rate",
-        "cnmore",
-        "cnsuf",
-        "postneg",
-        "compound",
-    )
-    return not any(g[k] for k in decoration) and not any(g[f"u_{n}"] for n, _, _ in _UNITS)
+    return not any(m[k] for k in _DECORATION)
 
 
 def _year_like(number: str | None) -> bool:
-    return number is not None and re.fullmatch(r"(?:1[89]|2[01])\d\d", number) is not None
+    return number is not None and _YEAR.fullmatch(number) is not None
 
 
 def _not_a_figure(m: re.Match[str], masked: str) -> bool:
@@ -397,23 +476,23 @@ def _not_a_figure(m: re.Match[str], masked: str) -> bool:
     after = masked[end] if end < len(masked) else ""
     after2 = masked[end + 1] if end + 1 < len(masked) else ""
     # glued to letters or digits: identifiers (G20, 5G), ordinals (20th), codes
-    if re.match(r"[A-Za-z0-9_]", before) or re.match(r"[A-Za-z0-9_]", after):
+    if _WORD_CHAR.match(before) or _WORD_CHAR.match(after):
         return True
     # COVID-19, 2024-H1, two-way, No.1, version 1.2.3, 24/7, 10:30
-    if before in "-./:" and before and re.match(r"[A-Za-z0-9]", before2):
+    if before in "-./:" and before and _ALNUM.match(before2):
         return True
     # a hyphen after a figure with a unit is an adjective ("100-billion-level"), not an id
     glued_after = after in "./:" or (after == "-" and _bare(m))
-    if after and glued_after and re.match(r"[A-Za-z0-9]", after2):
+    if after and glued_after and _ALNUM.match(after2):
         return True
-    if _LABEL_BEFORE.search(masked, 0, start):
+    if _label_before(masked, start):
         return True
     if not _bare(m):
         return False
-    g = m.groupdict()
-    if _year_like(g["n1"]) or _year_like(g["r1"]) or _year_like(g["t1"]):
+    n1 = m["n1"]
+    if _year_like(n1) or _year_like(m["r1"]) or _year_like(m["t1"]):
         return True  # bare years and year ranges ("2013-2022")
-    if g["n1"] and len(g["n1"]) >= 11 and g["n1"].isdigit():
+    if n1 and len(n1) >= 11 and n1.isdigit():
         return True  # long digit runs are identifiers, not counts
     line_start = masked.rfind("\n", 0, start) + 1
     if (
@@ -432,17 +511,20 @@ def _masked(text: str) -> tuple[str, list[Quantity]]:
     def blank(a: int, b: int) -> None:
         chars[a:b] = _MASK * (b - a)
 
-    for m in _NOISE.finditer(text):
-        blank(m.start(), m.end())
+    if _NOISE_HINT.search(text):
+        for m in _NOISE.finditer(text):
+            blank(m.start(), m.end())
     for m in re.finditer(r"[^\n]+", text):  # page links: "<  1  2  3  >"
         if _PAGINATION.fullmatch(m.group(0)):
             blank(m.start(), m.end())
     dates: list[Quantity] = []
-    for m in _DATE.finditer("".join(chars)):
-        q = _date(m, text)
-        if q is not None:
-            dates.append(q)
-        blank(m.start(), m.end())
+    unmasked = "".join(chars)
+    if _DATE_HINT.search(unmasked):
+        for m in _DATE.finditer(unmasked):
+            q = _date(m, text)
+            if q is not None:
+                dates.append(q)
+            blank(m.start(), m.end())
     return "".join(chars), dates
 
 
@@ -470,7 +552,7 @@ def _inherit_units(found: list[Quantity], text: str) -> list[Quantity]:
 def find_quantities(text: str) -> list[Quantity]:
     """Every figure in ``text``, in order of appearance."""
     masked, found = _masked(text)
-    for m in _FIGURE.finditer(masked):
+    for m in _figure_matches(masked):
         if _not_a_figure(m, masked):
             continue
         try:

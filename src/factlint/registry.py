@@ -80,24 +80,41 @@ class Registries:
     metrics: dict[str, Metric] = field(default_factory=dict)
     entities: dict[str, Entity] = field(default_factory=dict)
 
+    def _children(self) -> dict[str, list[Entity]]:
+        """Entity id -> the entities that name it in ``member_of``.
+
+        Built once (rebuilt if entities were added), so that walking the
+        membership costs what it finds, not a scan of every entity per step.
+        """
+        cached = self.__dict__.get("_children_index")
+        if cached is None or cached[0] != len(self.entities):
+            index: dict[str, list[Entity]] = {}
+            for e in self.entities.values():
+                for parent in dict.fromkeys(e.member_of):
+                    index.setdefault(parent, []).append(e)
+            cached = (len(self.entities), index)
+            object.__setattr__(self, "_children_index", cached)  # a cache, not state
+        return cached[1]
+
     def members(self, entity: str, *, kinds: Iterable[str] | None = None) -> list[str]:
         """Entities that name ``entity`` in ``member_of`` (directly), optionally of some kinds."""
         wanted = set(kinds) if kinds is not None else None
         return sorted(
             e.id
-            for e in self.entities.values()
-            if entity in e.member_of and (wanted is None or e.kind in wanted)
+            for e in self._children().get(entity, ())
+            if wanted is None or e.kind in wanted
         )
 
     def descendants(self, entity: str, *, kinds: Iterable[str] | None = None) -> list[str]:
         """Entities reachable through ``member_of`` links, optionally of some kinds."""
         wanted = set(kinds) if kinds is not None else None
+        children = self._children()
         found: set[str] = set()
         frontier = [entity]
         while frontier:
             current = frontier.pop()
-            for e in self.entities.values():
-                if current in e.member_of and e.id not in found:
+            for e in children.get(current, ()):
+                if e.id not in found:
                     found.add(e.id)
                     frontier.append(e.id)
         return sorted(i for i in found if wanted is None or self.entities[i].kind in wanted)

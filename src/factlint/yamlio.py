@@ -139,6 +139,70 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+#: Documents at least this long are parsed with libyaml when PyYAML has it: they are
+#: machine-written registries of thousands of entries, on which the pure-Python parser
+#: spends seconds. A document libyaml does not read plainly (aliases, several documents,
+#: deep nesting, a character YAML forbids, any error) goes through the strict loader,
+#: which gives the same data or the error naming the line.
+LIBYAML_MIN_CHARS = 64 * 1024
+
+
+class _LibyamlLoader(_StrictLoader):
+    """The strict constructor on libyaml's parser (aliases and depth are checked before)."""
+
+    def __init__(self, text: str) -> None:
+        yaml.cyaml.CParser.__init__(self, text)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+
+if yaml.__with_libyaml__:
+    _LibyamlLoader = type(  # noqa: F811 - libyaml's parser first, so it composes the nodes
+        "_LibyamlLoader", (yaml.cyaml.CParser, _LibyamlLoader), {}
+    )
+
+
+def _plain_for_libyaml(text: str) -> bool:
+    """One document, no aliases, nesting well within MAX_DEPTH, only allowed characters."""
+    if yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return False
+    parser = yaml.cyaml.CParser(text)
+    depth = documents = 0
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, yaml.AliasEvent):
+                return False
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth >= MAX_DEPTH - 1:
+                    return False
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    return False
+    except Exception:  # noqa: BLE001 - the strict loader reports it
+        return False
+    finally:
+        parser.dispose()
+    return True
+
+
+def _load_with_libyaml(text: str) -> tuple[bool, Any]:
+    """(True, data) when libyaml read ``text`` plainly; (False, None) to use the strict loader."""
+    if not yaml.__with_libyaml__ or len(text) < LIBYAML_MIN_CHARS or not _plain_for_libyaml(text):
+        return False, None
+    loader = _LibyamlLoader(text)
+    try:
+        return True, loader.get_single_data()
+    except Exception:  # noqa: BLE001 - the strict loader reports it, with its line
+        return False, None
+    finally:
+        loader.dispose()
+
+
 def _reader_line(text: str, exc: yaml.reader.ReaderError) -> str | None:
     if isinstance(exc.character, int) and 0 <= exc.position <= len(text):
         return str(text.count("\n", 0, exc.position) + 1)
@@ -155,6 +219,9 @@ def load_yaml_text(text: str, path: Path | str) -> Any:
             f"bidirectional control character {code}: it can make the text read differently "
             "than it parses; remove it",
         )
+    done, data = _load_with_libyaml(text)
+    if done:
+        return data
     loader: _StrictLoader | None = None
     try:
         loader = _StrictLoader(text)

@@ -4,6 +4,7 @@ documented exit code and one clear line, never a traceback, never a changed inpu
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -43,7 +44,18 @@ def _symlink_to_input(project: Path, outside: Path) -> None:
     (outside / "link.json").symlink_to(project / TABLE)
 
 
+def _non_utf8_file_name(project: Path, outside: Path) -> None:
+    table = project / TABLE
+    os.rename(table, os.path.join(os.fsencode(table.parent), b"t\xff.csv"))
+
+
+def _hard_link_to_input(project: Path, outside: Path) -> None:
+    (outside / "hard.json").hardlink_to(project / TABLE)
+
+
 GENERATORS: dict[str, Callable[[Path, Path], None]] = {
+    "hard_link_to_input": _hard_link_to_input,
+    "non_utf8_file_name": _non_utf8_file_name,
     "long_field": _long_field,
     "deep_yaml": _deep_yaml,
     "huge_integer": _huge_integer,
@@ -110,7 +122,8 @@ def test_bad_input(case_dir: Path, tmp_path: Path) -> None:
                 and expected.get("message", "") in f["message"]
                 and expected.get("line", f["line"]) == f["line"]
             ]
-            assert hits, f"no {expected} among {[(f['code'], f['message'], f['line']) for f in findings]}"
+            found = [(f["code"], f["message"], f["line"]) for f in findings]
+            assert hits, f"no {expected} among {found}"
         if spec["exit"] == 0:
             assert not [f for f in findings if f["severity"] == "error"]
     for name in spec.get("written", []):

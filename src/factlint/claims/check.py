@@ -31,7 +31,7 @@ from factlint.claims.verdicts import (
     FactBase,
     FactRow,
     Judgement,
-    claim_interval,
+    claim_intervals,
     judge,
     lookalikes,
 )
@@ -101,24 +101,31 @@ class ClaimChecker:
         self.lexicon = Lexicon(project.registries)
         self.facts = FactBase(project.facts, project.registries)
         self.reader = FigureReader()
+        self._judged: dict[tuple[Reading, tuple[float, float, bool, bool], str], Judgement] = {}
 
     def check(self, draft: Draft, *, as_of: dt.date | None = None, label: str | None = None) -> list[Claim]:
         as_of = as_of or draft.date
         found = draft_sentences(draft)
         resolver = Resolver(Context(draft, found, as_of), self.lexicon)
         name = label or str(draft.path)
-        claims = []
+        resolved: list[tuple[Sentence, Quantity, Resolution]] = []
         for index, sentence in enumerate(found):
             figures = self.reader.figures(draft, sentence)
             for figure in figures:
-                resolution = resolver.resolve(index, figure, figures)
-                claims.append(self._claim(draft, name, sentence, figure, resolution))
-        return claims
+                resolved.append((sentence, figure, resolver.resolve(index, figure, figures)))
+        values = claim_intervals(
+            [(q.value, q.qualifier, res.dimension, res.factor) for _, q, res in resolved]
+        )
+        return [
+            self._claim(draft, name, sentence, q, res, value)
+            for (sentence, q, res), value in zip(resolved, values, strict=True)
+        ]
 
     # -- one claim --------------------------------------------------------------------
 
     def _claim(
-        self, draft: Draft, name: str, sentence: Sentence, q: Quantity, res: Resolution
+        self, draft: Draft, name: str, sentence: Sentence, q: Quantity, res: Resolution,
+        value: ClaimValue | None,
     ) -> Claim:
         line, column = draft.position(q.start)
         end_line, end_column = draft.position(max(q.start, q.end - 1))
@@ -126,16 +133,13 @@ class ClaimChecker:
         notes = [n for n in (res.period_note,) if n]
         for kind in sorted({r.inferred for r in readings if r.inferred}):
             notes.append(f"{kind} not named in the draft: read from the fact base")
-        value = (
-            claim_interval(q.value, q.unit, q.qualifier, res.dimension, res.factor, q.scale)
-            if res.dimension is not None and res.factor is not None
-            else None
-        )
+        if value is not None:
+            value = ClaimValue(value.base, q.value, q.unit, q.qualifier, q.scale)
         if value is None:
             judged = [(r, Judgement("unsupported", f"unit `{q.unit}` is not in the unit registry"))
                       for r in readings]
         else:
-            judged = [(r, judge(value, r, self.facts)) for r in readings]
+            judged = [(r, self._judge(value, r)) for r in readings]
         verdict, reason, fact_ids = self._combine(judged)
         if value is not None and verdict in ("contradicted", "unsupported") and len(judged) == 1:
             reading = judged[0][0]
@@ -171,32 +175,64 @@ class ClaimChecker:
             notes=notes, start=q.start, end=q.end,
         )
 
+    def _judge(self, value: ClaimValue, reading: Reading) -> Judgement:
+        """A reading's verdict; a figure repeated word for word is judged once."""
+        key = (reading, value.base, f"{value.value} {value.unit} {value.qualifier}")
+        found = self._judged.get(key)
+        if found is None:
+            if len(self._judged) > 50_000:
+                self._judged.clear()
+            found = self._judged[key] = judge(value, reading, self.facts)
+        return found
+
     def _readings(self, res: Resolution) -> list[Reading]:
-        """The resolution's readings; a missing subject or metric is filled from the fact base."""
+        """The resolution's readings; a subject or metric the draft leaves open, or names with
+        no fact at all for the metric, is filled from the other candidates or the fact base."""
         out: list[Reading] = []
         for reading in res.readings():
             if reading.metric is None and reading.subject is not None:
                 out.extend(self._infer_metric(reading, res))
-            elif reading.subject is None and reading.metric is not None:
-                out.extend(self._infer_subject(reading))
+            elif reading.metric is not None and (
+                reading.subject is None or not self.facts.facts(reading.subject, reading.metric)
+            ):
+                out.extend(self._infer_subject(reading, res.alternatives))
             else:
                 out.append(reading)
-        return out
+        return list(dict.fromkeys(out))
 
     def _in_period(self, rows: list[FactRow], reading: Reading) -> list[FactRow]:
+        """Facts of the reading's period; for a stock with none, the latest before it."""
         if reading.first is None or reading.last is None:
             return rows
         first, last = reading.first, reading.last
-        return [r for r in rows if r.start <= last and r.end >= first]
+        during = [r for r in rows if r.start <= last and r.end >= first]
+        metric = self.project.registries.metrics.get(reading.metric or "")
+        if during or metric is None or metric.temporal != "stock":
+            return during
+        latest: dict[str, FactRow] = {}
+        for r in rows:
+            if r.end < first and (r.subject not in latest or r.end > latest[r.subject].end):
+                latest[r.subject] = r
+        return list(latest.values())
 
-    def _infer_subject(self, reading: Reading) -> list[Reading]:
-        """No subject named: the subjects the fact base has for the metric (and period)."""
+    def _infer_subject(self, reading: Reading, alternatives: list[str]) -> list[Reading]:
+        """The subject named has no fact for the metric (or none is named): the next candidate
+        that has, else the subjects the fact base has for the metric in the period."""
         assert reading.metric is not None
-        rows = self._in_period(self.facts.of_metric(reading.metric), reading)
+        metric = reading.metric
+        # a candidate with a fact in the period, else the fact base's subjects in the period,
+        # else a candidate with any fact of the metric
+        for other in alternatives:
+            if self._in_period(self.facts.facts(other, metric), reading):
+                return [replace(reading, subject=other, inferred="subject")]
+        rows = self._in_period(self.facts.of_metric(metric), reading)
         subjects = sorted({r.subject for r in rows})
-        if not 0 < len(subjects) <= _MAX_INFERRED:
-            return [reading]
-        return [replace(reading, subject=s, inferred="subject") for s in subjects]
+        if 0 < len(subjects) <= _MAX_INFERRED:
+            return [replace(reading, subject=s, inferred="subject") for s in subjects]
+        for other in alternatives:
+            if self.facts.facts(other, metric):
+                return [replace(reading, subject=other, inferred="subject")]
+        return [reading]
 
     def _infer_metric(self, reading: Reading, res: Resolution) -> list[Reading]:
         """No metric named ("Guangxi's zone is the largest at 119.99 km2"): the metrics of the

@@ -33,7 +33,7 @@ from factlint.claims.figures import FigureReader
 from factlint.claims.lexicon import Lexicon
 from factlint.claims.matching import Context, Resolver
 from factlint.claims.sentences import Sentence
-from factlint.errors import InputError
+from factlint.errors import UsageError
 from factlint.project import Project
 from factlint.quantity import Quantity
 
@@ -129,7 +129,7 @@ def extract_text(project: Project, text: str, source_id: str) -> list[Candidate]
 
 def extract(project: Project, draft: Draft, source_id: str) -> list[Candidate]:
     if not re.fullmatch(r"[\w.\-]+", source_id):
-        raise InputError(None, None, f"--source-id {source_id!r}: use letters, digits, '.', '-', '_'")
+        raise UsageError(f"--source-id {source_id!r}: use letters, digits, '.', '-' and '_'")
     source_date = _source_date(project, source_id)
     if source_date is None and draft.date is not None:
         source_date = draft.date.isoformat()

@@ -31,6 +31,30 @@ _CACHE_LIMIT = 20_000
 _SPANS = {"year", "month", "week"}
 
 
+# a number with a unit or scale word: a figure whatever the parser made of its neighbours
+_UNIT_FIGURE = re.compile(
+    r"(?<![\w.,])\d[\d,]*(?:\.\d+)?\s*(?:%|percent\b|per\s+cent\b|trillion\b|billion\b"
+    r"|million\b|yuan\b|square\b|sq\b|km2\b|dollars?\b)",
+    re.I,
+)
+
+
+def _recover(chunk: str, found: list[Quantity]) -> list[Quantity]:
+    """Figures the parser lost next to a year it read as a range ("from 18.1% in 2022 to
+    21.8% in 2024" yields no "2022 to 21.8%" range and, there, no 21.8%): each number with a
+    unit that no figure covers is read again on its own."""
+    covered = [(q.start, q.end) for q in found]
+    extra: list[Quantity] = []
+    for m in _UNIT_FIGURE.finditer(chunk):
+        if any(a <= m.start() < b for a, b in covered):
+            continue
+        again = find_quantities(chunk[m.start() : m.start() + 80])
+        if again and again[0].start == 0:
+            q = again[0]
+            extra.append(replace(q, start=q.start + m.start(), end=q.end + m.start()))
+    return sorted([*found, *extra], key=lambda q: q.start) if extra else found
+
+
 class FigureReader:
     """Figures of a draft's sentences, with offsets in the draft's text."""
 
@@ -40,7 +64,7 @@ class FigureReader:
     def _read(self, chunk: str) -> list[Quantity]:
         found = self._cache.get(chunk)
         if found is None:
-            found = find_quantities(chunk)
+            found = _recover(chunk, find_quantities(chunk))
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
             self._cache[chunk] = found

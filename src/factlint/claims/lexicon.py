@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from factlint.claims.sentences import Token, tokens
+from factlint.claims.sentences import Token, phrase_key, tokens
 from factlint.registry import Metric, Registries
 
 __all__ = ["Cue", "Lexicon"]
@@ -132,6 +132,10 @@ class Lexicon:
         self._hosted = self._hosted_entities()
         self._zone_words = self._host_words()
         self._entity_heads = self._heads({e.id: e.aliases for e in registries.entities.values()})
+        self._metric_words = {
+            key[0] for m in registries.metrics.values() for a in m.aliases
+            if len(key := phrase_key(a)) == 1
+        }
         self._metric_heads: dict[str, dict[str, list[tuple[str, ...]]]] = defaultdict(dict)
         for m in registries.metrics.values():
             for alias in m.aliases:
@@ -207,18 +211,21 @@ class Lexicon:
             out.append(cue)
         for i, tok in enumerate(toks):
             owner = self._entity_heads.get(tok.norm)
-            if owner is None or i in covered:
-                continue
+            if owner is None or i in covered or (i - 1) in covered or tok.norm in self._metric_words:
+                continue  # "the Kashgar area" is Kashgar's; "area" is a metric's word
             before = {t.norm for t in toks[max(0, i - 3) : i]}
             if before & _DETERMINERS or any(t.norm.isdigit() for t in toks[max(0, i - 2) : i]):
                 out.append(Cue(tok.start, tok.end, (owner,), i, i + 1, 1))
         return sorted(out, key=lambda c: c.start)
 
     def _zone_word_near(self, toks: list[Token], cue: Cue) -> int | None:
-        """Index of a zone word within three tokens of ``cue`` ("Guangdong's zone", "the zone in Guangdong")."""
-        for i in (*range(cue.last, min(len(toks), cue.last + 3)), *range(cue.first - 1, max(-1, cue.first - 4), -1)):
+        """Index of a zone word within three tokens of ``cue`` ("Guangdong's zone", "the zone in
+        Guangdong"); not a plural ("the zones in Shandong, Jiangsu ..." are several)."""
+        after = range(cue.last, min(len(toks), cue.last + 3))
+        before = range(cue.first - 1, max(-1, cue.first - 4), -1)
+        for i in (*after, *before):
             if toks[i].norm in self._zone_words:
-                return i
+                return None if toks[i].plural else i
         return None
 
     def metric_heads(self, toks: list[Token], dimension_ok: set[str]) -> dict[str, tuple[int, int]]:
@@ -265,7 +272,7 @@ class Lexicon:
         scores: dict[str, tuple[int, int]] = {}
         for metric_id in wanted:
             for alias in self.registries.metrics[metric_id].aliases:
-                content = {t.norm for t in tokens(alias)} - _STOPWORDS
+                content = set(phrase_key(alias)) - _STOPWORDS
                 shared = len(content & words)
                 if shared >= 2 and 2 * shared >= len(content):
                     score = (shared, -len(content - words))

@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from factlint.claims.drafts import Block, Draft
 from factlint.claims.lexicon import Cue, Lexicon
 from factlint.claims.periods import PeriodCue, period_cues
-from factlint.claims.sentences import Sentence, Token, tokens
+from factlint.claims.sentences import Sentence, Token, phrase_key, tokens
 from factlint.quantity import Quantity
 
 __all__ = ["Context", "Reading", "Resolution", "Resolver"]
@@ -43,14 +43,16 @@ __all__ = ["Context", "Reading", "Resolution", "Resolver"]
 _SHARE_AFTER = re.compile(r"\s*of\b(?!\s+(?:growth|increase|decrease|which|them|it)\b)", re.I)
 _SHARE_WORDS = re.compile(
     r"\b(?:account(?:ed|ing|s)?\s+for|share|proportion|contribut\w*|made\s+up|make[s]?\s+up"
-    r"|represent(?:ed|ing|s)?|equivalent\s+to|fraction)\b",
+    r"|represent(?:ed|ing|s)?|equivalent\s+to|equal\s+to|fraction)\b",
     re.I,
 )
+_LEVEL_BEFORE = re.compile(r"\b(?:from|to)\s+(?:about\s+|around\s+|nearly\s+)?$", re.I)
 _GROWTH_WORDS = re.compile(
     r"\b(?:year[\s-]on[\s-]year|y-o-y|yoy|growth|grew|grow(?:s|ing)?|increas\w*|rose|rise[sn]?"
     r"|rising|(?<!made\s)(?<!make\s)(?<!set\s)up(?!\s+to\b)|down|declin\w*|fell|fall(?:s|ing|en)?"
     r"|drop\w*|decreas\w*|expand\w*|jump\w*|surg\w*|climb\w*|gain\w*|slid|slump\w*|plung\w*"
-    r"|shr[ai]nk\w*|contract(?:ed|ion)|dip\w*|higher|lower)\b",
+    r"|shr[ai]nk\w*|contract(?:ed|ion)|dip\w*|higher|lower"
+    r"|(?:than|from|over|on)\s+(?:a|the)\s+(?:year|period)\s+(?:earlier|before|ago))\b",
     re.I,
 )
 _HOST_WORDS = re.compile(
@@ -76,6 +78,8 @@ _AFTER_OBJECT = 6000  # an entity after the figure behind another word ("at the 
 _HEADING = 7000
 _MAX_BLOCKS_BACK = 6
 _MAX_SENTENCES_BACK = 40
+_ALTERNATIVES = 4
+_ADJACENT = 3  # a metric alias this close after a count is the noun it counts
 _FLOW_BLOCKS_BACK = 2  # a flow's period may come from the paragraph before
 _DATE_STOPWORDS = {"on", "the", "of", "a", "an", "set", "up", "new", "list", "for", "in", "to"}
 _NUMBER_WORDS = {
@@ -97,6 +101,8 @@ class Reading:
     instant: bool = False
     inferred: str | None = None
     """"subject" or "metric" when the draft leaves it open and the fact base fills it in."""
+    current: bool = False
+    """The period is "now" (the as-of date): "to date", "so far", or no period for a stock."""
 
 
 @dataclass
@@ -111,6 +117,8 @@ class Resolution:
     period: PeriodCue | None
     period_note: str | None = None
     notes: list[str] = field(default_factory=list)
+    alternatives: list[str] = field(default_factory=list)
+    """Other subject candidates, nearest first: tried when the chosen one has no facts."""
     metric_named: bool = True
     """False when the metric is not written out near the figure (read from an earlier
     sentence, from the words of an alias, from the noun counted, or left open)."""
@@ -119,8 +127,9 @@ class Resolution:
         p = self.period
         period = p.period if p else None
         first, last, instant = (p.first, p.last, p.instant) if p else (None, None, False)
+        current = bool(p and p.now)
         return [
-            Reading(m, s, period, first, last, instant)
+            Reading(m, s, period, first, last, instant, current=current)
             for m in (self.metrics or [None])
             for s in (self.subjects or [None])
         ]
@@ -147,6 +156,19 @@ class Context:
     as_of: dt.date | None
 
 
+class _Earlier:
+    """Earlier sentences as (index, cues, cost), their cues computed only when read."""
+
+    def __init__(self, resolver: Resolver, at: list[tuple[int, int]]) -> None:
+        self.resolver = resolver
+        self.at = at
+
+    def __iter__(self) -> Iterator[tuple[int, _Cues, int]]:
+        sentences = self.resolver.ctx.sentences
+        for j, cost in self.at:
+            yield j, self.resolver.cues(sentences[j].start, sentences[j].end), cost
+
+
 def _inside(a: int, b: int, figure: Quantity) -> bool:
     """The span a..b lies within the figure's own text."""
     return figure.start <= a and b <= figure.end
@@ -169,6 +191,10 @@ class Resolver:
         self._all_wholes = {
             m.share.of for m in lexicon.registries.metrics.values() if m.share
         }
+        self._event_words = {"new", "added", "approved", "opened", "launched", "established"} | {
+            w for m in lexicon.registries.metrics.values() if m.dimension == "date"
+            for a in m.aliases for w in phrase_key(a)
+        } - _DATE_STOPWORDS
         self._said: dict[int, list[str]] = {}
         """Sentence index -> the subjects its first figure was read as (what it talks about)."""
 
@@ -262,22 +288,23 @@ class Resolver:
         dimension, factor = info if info else (None, None)
         sentence = self.ctx.sentences[index]
         own = self._own(index, figure)
-        earlier_at = self._earlier(index)
         sentences = self.ctx.sentences
-        earlier = [
-            (j, self.cues(sentences[j].start, sentences[j].end), cost) for j, cost in earlier_at
-        ]
-        relation = self._relation(figure, sentence, dimension)
-        same_block = [(c, cost) for j, c, cost in earlier if sentences[j].block == sentence.block]
+        earlier_at = self._earlier(index)
+        earlier = _Earlier(self, earlier_at)
+        relation = self._relation(figure, sentence, dimension, siblings)
+        same_block = _Earlier(
+            self, [(j, cost) for j, cost in earlier_at if sentences[j].block == sentence.block]
+        )
         metrics, named = self._metrics(figure, relation, dimension, own, same_block, siblings)
-        subjects = self._subjects(
+        subjects, alternatives = self._subjects(
             figure, own, earlier, self._wholes(metrics), counting=dimension == "count"
         )
         if subjects:
             self._said.setdefault(index, subjects)
         period, note = self._period(index, figure, own, earlier, metrics)
         return Resolution(
-            dimension, factor, relation, metrics, subjects, period, note, metric_named=named
+            dimension, factor, relation, metrics, subjects, period, note, metric_named=named,
+            alternatives=alternatives,
         )
 
     @staticmethod
@@ -304,16 +331,28 @@ class Resolver:
         hi = sentence.breaks[clause] if clause < len(sentence.breaks) else sentence.end
         return lo, hi
 
-    def _relation(self, figure: Quantity, sentence: Sentence, dimension: str | None) -> str:
+    def _relation(
+        self, figure: Quantity, sentence: Sentence, dimension: str | None,
+        siblings: Sequence[Quantity] = (),
+    ) -> str:
+        """share, growth or a plain ratio for a percentage; count or amount otherwise.
+
+        In a list ("5.8% and 10.8% of ...") every figure reads as the last one does; a figure
+        after "from" or "to" ("rose from 18.1% to 20.8%") is a level, not the change.
+        """
         if dimension != "ratio":
             return "count" if dimension == "count" else "amount"
+        group = self._list_of(figure, siblings) if siblings else [figure]
+        last = group[-1]
         lo, hi = self._clause_bounds(figure, sentence)
-        lo, hi = max(lo, figure.start - _NEAR), min(hi, figure.end + _NEAR)
-        if _SHARE_AFTER.match(self.text, figure.end, sentence.end):
+        lo, hi = max(lo, figure.start - _NEAR), min(hi, last.end + _NEAR)
+        if _SHARE_AFTER.match(self.text, last.end, sentence.end):
             return "share"
         window = self.text[lo:hi]
         negative = figure.value.startswith("-")
-        if negative or (_GROWTH_WORDS.search(window) and not _SHARE_WORDS.search(self.text, figure.end, hi)):
+        level = _LEVEL_BEFORE.search(self.text, max(sentence.start, figure.start - 12), figure.start)
+        growth = _GROWTH_WORDS.search(window) and not _SHARE_WORDS.search(self.text, last.end, hi)
+        if negative or (growth and not level):
             return "growth"
         if _SHARE_WORDS.search(window):
             return "share"
@@ -341,7 +380,7 @@ class Resolver:
         relation: str,
         dimension: str | None,
         own: list[_Own],
-        earlier: list[tuple[_Cues, int]],
+        earlier: _Earlier,
         siblings: Sequence[Quantity],
     ) -> tuple[list[str], bool]:
         """Candidate metrics, and whether the figure's own sentence names them outright."""
@@ -356,6 +395,12 @@ class Resolver:
             return [paired], True
         in_clause = self._names_a_metric(figure, own)
         best = self._cue_costs(figure, relation, pool, list(own), of_entity)
+        if relation == "count" and not any(c <= _ADJACENT for c in best.values()):
+            # "about 1,200 provincial-level powers": the noun counted, or the words of an alias
+            # in the clause, beat a metric named further away
+            counted = self._counted_or_fuzzy(figure, own, pool)
+            if counted:
+                return counted, True
         if not in_clause:
             # no alias in the figure's clause: words of an alias there, then an alias elsewhere
             # in the sentence, then words of an alias in the sentence, then earlier sentences
@@ -367,8 +412,10 @@ class Resolver:
                 if fuzzy:
                     return fuzzy, False
                 best = self._cue_costs(
-                    figure, relation, pool, [(c, cost, None) for c, cost in earlier], of_entity
+                    figure, relation, pool, [(c, cost, None) for _, c, cost in earlier], of_entity
                 )
+        if not best and relation == "share":
+            return self._metrics(figure, "ratio", dimension, own, earlier, ())
         if not best and relation == "count":
             return self._counted_metric(figure, own, pool), False
         if not best and dimension == "date":
@@ -531,23 +578,63 @@ class Resolver:
             phrase.append(tok)
         return phrase
 
-    def _counted_metric(self, figure: Quantity, own: list[_Own], pool: dict[str, set[str]]) -> list[str]:
+    def _counted_metric(
+        self, figure: Quantity, own: list[_Own], pool: dict[str, set[str]], *,
+        after_only: bool = False,
+    ) -> list[str]:
         """ "six new zones": the metrics whose aliases end in the counted noun."""
         phrase = self._phrase_after(figure, own[0][0].toks)
         scores = self.lexicon.metric_heads(phrase, set(pool))
         sentence = own[0][2]
+        if after_only:
+            return self._running_total(figure, own, self._best_heads(figure, own, scores), pool)
         if not scores and sentence is not None:
             lo, _ = self._clause_bounds(figure, sentence)
             before = [t for t in own[0][0].toks if lo <= t.start and t.end <= figure.start]
             scores = {
                 m: s for m, s in self.lexicon.metric_heads(before, set(pool)).items() if s[0] >= 2
             }
+        return self._running_total(figure, own, self._best_heads(figure, own, scores), pool)
+
+    def _counted_or_fuzzy(
+        self, figure: Quantity, own: list[_Own], pool: dict[str, set[str]]
+    ) -> list[str]:
+        """The counted noun's metrics; the clause's alias words only when they share more words
+        ("485 institutional innovations ... rolled out nationwide")."""
+        phrase = self._phrase_after(figure, own[0][0].toks)
+        scores = dict(self.lexicon.metric_heads(phrase, set(pool)))
+        cues, _, sentence = own[0]
+        if sentence is not None:
+            lo, hi = self._clause_bounds(figure, sentence)
+            toks = [t for t in cues.toks if lo <= t.start < hi and not _inside(t.start, t.end, figure)]
+            fuzzy = self.lexicon.fuzzy_metrics(toks, set(pool))
+            counted = max((shared for shared, _ in scores.values()), default=0)
+            if fuzzy and max(shared for shared, _ in fuzzy.values()) > counted:
+                scores = fuzzy
+        return self._running_total(figure, own, self._best_heads(figure, own, scores), pool)
+
+    def _best_heads(
+        self, figure: Quantity, own: list[_Own], scores: dict[str, tuple[int, int]]
+    ) -> list[str]:
+        """The best-fitting counted-noun metrics. "22 zones" fits the plainest alias (the zones
+        so far); next to an event word ("six zones were approved", "new") every metric that
+        shares as many words stays a reading (the zones of one batch, or all of them)."""
         if not scores:
             return []
-        # "six zones" may count the zones set up so far or the zones of one batch: both readings
         top = max(shared for shared, _ in scores.values())
-        chosen = sorted(m for m, (shared, _) in scores.items() if shared == top)
-        return self._running_total(figure, own, chosen, pool)
+        tied = {m: extra for m, (shared, extra) in scores.items() if shared == top}
+        if len(tied) > 1 and not self._event_words_near(figure, own):
+            fewest = max(tied.values())
+            tied = {m: e for m, e in tied.items() if e == fewest}
+        return sorted(tied)
+
+    def _event_words_near(self, figure: Quantity, own: list[_Own]) -> bool:
+        cues, _, sentence = own[0]
+        if sentence is None:
+            return False
+        lo, hi = self._clause_bounds(figure, sentence)
+        words = {t.norm for t in cues.toks if lo <= t.start < hi}
+        return bool(words & self._event_words)
 
     def _running_total(
         self, figure: Quantity, own: list[_Own], chosen: list[str], pool: dict[str, set[str]]
@@ -571,8 +658,8 @@ class Resolver:
 
     @staticmethod
     def _head(alias: str) -> str:
-        toks = tokens(alias)
-        return toks[-1].norm if toks else ""
+        key = phrase_key(alias)
+        return key[-1] if key else ""
 
     def _event_metric(self, figure: Quantity, own: list[_Own], pool: dict[str, set[str]]) -> list[str]:
         """A date with no alias nearby: the event metric whose alias words the clause uses
@@ -581,7 +668,7 @@ class Resolver:
         found: dict[str, int] = {}
         for metric_id in pool:
             for alias in self.lexicon.registries.metrics[metric_id].aliases:
-                hits = {t.norm for t in tokens(alias)} - _DATE_STOPWORDS
+                hits = set(phrase_key(alias)) - _DATE_STOPWORDS
                 if hits & words:
                     found[metric_id] = max(found.get(metric_id, 0), len(hits & words))
         if not found:
@@ -607,9 +694,10 @@ class Resolver:
         return _AFTER_SUBJECT if word in _SUBJECT_PREPOSITIONS else _AFTER_OBJECT
 
     def _subjects(
-        self, figure: Quantity, own: list[_Own], earlier: list[tuple[int, _Cues, int]],
+        self, figure: Quantity, own: list[_Own], earlier: _Earlier,
         wholes: set[str], *, counting: bool,
-    ) -> list[str]:
+    ) -> tuple[list[str], list[str]]:
+        """The subjects named nearest, and the other candidates, nearest first."""
         best: dict[str, int] = {}
 
         def offer(ident: str, cost: int) -> None:
@@ -659,9 +747,11 @@ class Resolver:
                 if any(c <= base for c in best.values()):
                     break
         if not best:
-            return []
+            return [], []
         low = min(best.values())
-        return sorted(i for i, c in best.items() if c == low)
+        chosen = sorted(i for i, c in best.items() if c == low)
+        others = sorted((c, i) for i, c in best.items() if c != low)
+        return chosen, [i for _, i in others[:_ALTERNATIVES]]
 
     @staticmethod
     def _qualifies_previous(cues: _Cues, cue: Cue) -> bool:
@@ -711,7 +801,7 @@ class Resolver:
         index: int,
         figure: Quantity,
         own: list[_Own],
-        earlier: list[tuple[int, _Cues, int]],
+        earlier: _Earlier,
         metrics: list[str],
     ) -> tuple[PeriodCue | None, str | None]:
         temporal = {self.lexicon.registries.metrics[m].temporal for m in metrics}
@@ -742,7 +832,9 @@ class Resolver:
             if stock:
                 if as_of is None:
                     return None, "no period stated and no as-of date (--as-of or date: in the front matter)"
-                cue = PeriodCue(figure.start, figure.start, "", as_of.isoformat(), as_of, as_of, True)
+                cue = PeriodCue(
+                    figure.start, figure.start, "", as_of.isoformat(), as_of, as_of, True, now=True
+                )
                 return cue, f"no period stated: as of the draft's date {as_of.isoformat()}"
             return None, "no period stated"
         cue = best[1]
@@ -753,7 +845,7 @@ class Resolver:
         return cue, note
 
     def _the_year(
-        self, cue: PeriodCue, earlier: list[tuple[int, _Cues, int]]
+        self, cue: PeriodCue, earlier: _Earlier
     ) -> tuple[PeriodCue | None, str | None]:
         """ "Throughout the year": the last year an earlier sentence names."""
         for _, cues, _ in earlier:

@@ -50,6 +50,8 @@ class PeriodCue:
     """A point in time ("as of the end of 2022", "to date"): suits stocks, not flows."""
     anaphoric: bool = False
     """ "throughout the year": the year an earlier sentence names."""
+    now: bool = False
+    """ "to date", "so far", "currently": the as-of date itself."""
 
 
 def _month(word: str) -> int:
@@ -254,7 +256,7 @@ def _read(kind: str, m: re.Match[str], text: str, as_of: dt.date | None) -> Peri
     if kind == "now":
         if as_of is None:
             return _unresolved(m)
-        return _cue(m, as_of, as_of, instant=True)
+        return PeriodCue(m.start(), m.end(), m.group(0), as_of.isoformat(), as_of, as_of, True, now=True)
     if kind == "ytd":
         if as_of is None:
             return _unresolved(m)

@@ -16,8 +16,9 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-__all__ = ["MAX_SENTENCE", "Sentence", "Token", "sentences", "tokens"]
+__all__ = ["MAX_SENTENCE", "Sentence", "Token", "phrase_key", "sentences", "tokens"]
 
 MAX_SENTENCE = 1500
 
@@ -39,6 +40,7 @@ class Token:
     end: int
     norm: str
     """Lower case, possessive and plural dropped: "FTZs" -> "ftz", "country's" -> "country"."""
+    plural: bool = False
 
 
 def _norm(word: str) -> str:
@@ -60,7 +62,19 @@ def _norm(word: str) -> str:
 def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """Word tokens of ``text[start:end]`` (each CJK character is a token)."""
     stop = len(text) if end is None else end
-    return [Token(m.start(), m.end(), _norm(m.group())) for m in _TOKEN.finditer(text, start, stop)]
+    out = []
+    for m in _TOKEN.finditer(text, start, stop):
+        word = m.group()
+        norm = _norm(word)
+        plural = norm != word.lower() and word[-1:] in "sS" and "'" not in word and "’" not in word
+        out.append(Token(m.start(), m.end(), norm, plural))
+    return out
+
+
+@lru_cache(maxsize=8192)
+def phrase_key(phrase: str) -> tuple[str, ...]:
+    """The normalised words of a phrase (an alias), computed once per phrase."""
+    return tuple(t.norm for t in tokens(phrase))
 
 
 @dataclass

@@ -33,7 +33,7 @@ from factlint.normalise import normalise_facts
 from factlint.quantity import format_quantity
 from factlint.registry import Registries
 
-__all__ = ["FactBase", "FactRow", "Judgement", "claim_interval", "judge"]
+__all__ = ["ClaimValue", "FactBase", "FactRow", "Judgement", "claim_intervals", "judge"]
 
 VERDICTS = ("supported", "contradicted", "unsupported", "ambiguous")
 
@@ -112,17 +112,27 @@ class ClaimValue:
     scale: str | None
 
 
-def claim_interval(
-    value: str, unit: str, qualifier: str, dimension: str, factor: float, scale: str | None
-) -> ClaimValue | None:
+def claim_intervals(
+    figures: list[tuple[str, str, str | None, float | None]],
+) -> list[ClaimValue | None]:
+    """The intervals, in base units, of figures given as (value, qualifier, dimension, factor);
+    one vectorised pass for a whole draft. None where the unit or the value cannot be read."""
+    if not figures:
+        return []
+    values = [v for v, _, _, _ in figures]
     iv = written(
-        [value], [qualifier], discrete=[dimension == "count"],
-        nonnegative=not value.startswith("-"),
+        values, [q for _, q, _, _ in figures],
+        discrete=[d == "count" for _, _, d, _ in figures],
+        nonnegative=[not v.startswith("-") for v in values],
     )
-    lo, hi, lo_open, hi_open = iv[0]
-    if math.isnan(lo) or math.isnan(hi):
-        return None
-    return ClaimValue((lo * factor, hi * factor, lo_open, hi_open), value, unit, qualifier, scale)
+    out: list[ClaimValue | None] = []
+    for k, (value, qualifier, dimension, factor) in enumerate(figures):
+        lo, hi, lo_open, hi_open = iv[k]
+        if dimension is None or factor is None or math.isnan(lo) or math.isnan(hi):
+            out.append(None)
+            continue
+        out.append(ClaimValue((lo * factor, hi * factor, lo_open, hi_open), value, "", qualifier, None))
+    return out
 
 
 @dataclass
@@ -269,9 +279,20 @@ def _without_period(
 
 def _flow(claim: ClaimValue, rows: list[FactRow], reading: Reading, key: str) -> Judgement:
     assert reading.first is not None and reading.last is not None
-    same = [r for r in rows if _same_period(r, reading.first, reading.last)]
+    if reading.instant:
+        # "by the end of June, 31,559 entities had registered": a flow up to that day
+        same = [r for r in rows if r.end == reading.last]
+    else:
+        same = [r for r in rows if _same_period(r, reading.first, reading.last)]
     if same:
         return _verdict_on(claim, same, "")
+    if reading.current:
+        # "so far", "to date": a flow up to now; any stated total that agrees supports it
+        found = _without_period(claim, rows, key, stock=False, cumulative=False)
+        if found.verdict == "supported":
+            return found
+    if reading.instant:
+        return Judgement("unsupported", f"no fact for {key} up to {reading.period}", [])
     agree = _agree(claim, rows)
     elsewhere = [r for r, a in zip(rows, agree, strict=True) if a]
     if elsewhere and _distinctive(claim):

@@ -43,9 +43,10 @@ def run_check_command(
     fail_on: str,
     baseline: Path | None = None,
     compare_with: Path | None = None,
+    gx: bool = False,
 ) -> int:
     threshold = None if fail_on == "never" else Severity(fail_on)
-    result = run_check(project_dir)
+    result = run_check(project_dir, gx=gx)
     inputs = [project_dir / p for p in result.project.inputs]
     inputs += [p for p in (baseline, compare_with) if p is not None]
     report_path = None if no_report else (report or project_dir / DEFAULT_REPORT)
@@ -70,6 +71,10 @@ def run_check_command(
         emit("text", data, console=Console(highlight=False))
         if report_path is not None:
             Console(highlight=False).print(f"report: {report_path}", markup=False)
+        if result.gx_skipped:
+            Console(highlight=False).print(
+                "GX suites in checks/gx/ were not run; add --gx to run them", markup=False
+            )
     else:
         sys.stdout.write(emit(fmt, data))
     return 1 if data["gate"]["failing"] else 0

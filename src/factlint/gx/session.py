@@ -102,7 +102,7 @@ class Session:
             raise RuleSetError(
                 file, exp.where, f"unknown expectation type `{exp.type}` (not in GX Core 1.x)"
             ) from None
-        except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+        except Exception as exc:  # noqa: BLE001 - pydantic's ValidationError, GX's config errors
             raise RuleSetError(file, exp.where, _first_error(exc)) from None
 
     def validate_suite(self, suite: Any, spec: SuiteSpec, frame: pd.DataFrame) -> dict[str, Any]:

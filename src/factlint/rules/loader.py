@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from factlint.errors import RuleSetError
 from factlint.findings import Severity
+from factlint.project import check_file_name
 from factlint.registry import Registries, id_key
 from factlint.rules import load_kinds
 from factlint.rules.base import RuleSpec, Selector, Settings
@@ -34,9 +35,12 @@ class RuleSet:
 def rule_set_paths(checks_dir: Path) -> list[Path]:
     if not checks_dir.is_dir():
         return []
-    return sorted(
+    paths = sorted(
         p for p in checks_dir.glob("*.y*ml") if p.is_file() and p.name not in NOT_RULE_SETS
     )
+    for path in paths:
+        check_file_name(path)
+    return paths
 
 
 def _walk_selectors(value: Any, path: str) -> Iterator[tuple[str, Selector]]:

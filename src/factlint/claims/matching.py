@@ -79,6 +79,10 @@ _HEADING = 7000
 _MAX_BLOCKS_BACK = 6
 _MAX_SENTENCES_BACK = 40
 _ALTERNATIVES = 4
+_EVENT_WORDS = {
+    "new", "added", "approved", "opened", "launched", "established", "inaugurated", "unveiled",
+    "created", "founded", "announced", "approve", "open", "launch", "establish", "add",
+}
 _ADJACENT = 3  # a metric alias this close after a count is the noun it counts
 _FLOW_BLOCKS_BACK = 2  # a flow's period may come from the paragraph before
 _DATE_STOPWORDS = {"on", "the", "of", "a", "an", "set", "up", "new", "list", "for", "in", "to"}
@@ -191,10 +195,6 @@ class Resolver:
         self._all_wholes = {
             m.share.of for m in lexicon.registries.metrics.values() if m.share
         }
-        self._event_words = {"new", "added", "approved", "opened", "launched", "established"} | {
-            w for m in lexicon.registries.metrics.values() if m.dimension == "date"
-            for a in m.aliases for w in phrase_key(a)
-        } - _DATE_STOPWORDS
         self._said: dict[int, list[str]] = {}
         """Sentence index -> the subjects its first figure was read as (what it talks about)."""
 
@@ -634,7 +634,7 @@ class Resolver:
             return False
         lo, hi = self._clause_bounds(figure, sentence)
         words = {t.norm for t in cues.toks if lo <= t.start < hi}
-        return bool(words & self._event_words)
+        return bool(words & _EVENT_WORDS)
 
     def _running_total(
         self, figure: Quantity, own: list[_Own], chosen: list[str], pool: dict[str, set[str]]

@@ -58,9 +58,11 @@ def list_rules(project_dir: Path | None) -> int:
         project = load_project(project_dir)
         rule_set = load_rule_sets(project_dir / "checks", project.registries, root=project_dir)
         rules = Table(title=f"Rules of {project.name}", box=None, header_style="bold")
-        for col in ("rule", "kind", "severity", "file", "description"):
-            rules.add_column(col)
+        rules.add_column("rule", no_wrap=True)
+        rules.add_column("kind", no_wrap=True)
+        rules.add_column("severity", no_wrap=True)
+        rules.add_column("what it checks")
         for rule in rule_set.rules:
-            rules.add_row(rule.id, rule.kind, rule.severity.value, rule.file, escape(rule.description))
+            rules.add_row(rule.id, rule.kind, rule.severity.value, escape(rule.description))
         console.print(rules)
     return 0

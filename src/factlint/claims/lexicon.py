@@ -52,6 +52,9 @@ class Cue:
     """Index of the token after the cue."""
     strength: int = 2
     """2 an alias, 1 a derived reading (hosted entity, head noun)."""
+    head: str | None = None
+    """For a head-noun cue ("the zone"): the noun, so that a singular can refer back."""
+    plural: bool = False
 
 
 class _Vocabulary:
@@ -139,8 +142,9 @@ class Lexicon:
         self._metric_heads: dict[str, dict[str, list[tuple[str, ...]]]] = defaultdict(dict)
         for m in registries.metrics.values():
             for alias in m.aliases:
-                key = tuple(t.norm for t in tokens(alias))
-                if key:
+                key = phrase_key(alias)
+                # a noun heads what a figure counts; "trains opened" ends in a verb
+                if key and not key[-1].endswith(("ed", "ing")):
                     self._metric_heads[key[-1]].setdefault(m.id, []).append(key)
 
     # -- derived vocabulary --------------------------------------------------------
@@ -215,7 +219,7 @@ class Lexicon:
                 continue  # "the Kashgar area" is Kashgar's; "area" is a metric's word
             before = {t.norm for t in toks[max(0, i - 3) : i]}
             if before & _DETERMINERS or any(t.norm.isdigit() for t in toks[max(0, i - 2) : i]):
-                out.append(Cue(tok.start, tok.end, (owner,), i, i + 1, 1))
+                out.append(Cue(tok.start, tok.end, (owner,), i, i + 1, 1, tok.norm, tok.plural))
         return sorted(out, key=lambda c: c.start)
 
     def _zone_word_near(self, toks: list[Token], cue: Cue) -> int | None:
@@ -241,6 +245,15 @@ class Lexicon:
                 score = max((len(words & set(k)), -len(set(k) - words)) for k in keys)
                 scores[metric_id] = max(scores.get(metric_id, (0, -99)), score)
         return scores
+
+    def hosted(self, entity: str) -> str | None:
+        """The one entity ``entity`` hosts (a province's zone), if any."""
+        return self._hosted.get(entity)
+
+    def ends_in(self, entity: str, head: str) -> bool:
+        """Does one of the entity's aliases end in the noun ``head``?"""
+        e = self.registries.entities.get(entity)
+        return e is not None and any(phrase_key(a)[-1:] == (head,) for a in e.aliases)
 
     def metric(self, metric_id: str) -> Metric:
         return self.registries.metrics[metric_id]

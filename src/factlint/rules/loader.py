@@ -129,6 +129,9 @@ def parse_rule(item: Any, index: int, file: str, registries: Registries) -> Rule
     check_plain_values(raw, params, file, where)
     for path, sel in _walk_selectors(params, where):
         check_selector(sel, registries, file, path)
+    unit = getattr(params, "unit", None)
+    if isinstance(unit, str) and unit not in registries.units:
+        raise RuleSetError(file, f"{where}.unit", f"unknown unit `{unit}`")
     return RuleSpec(
         id=rule_id,
         kind=kind_name,

@@ -123,6 +123,8 @@ class Resolution:
     notes: list[str] = field(default_factory=list)
     alternatives: list[str] = field(default_factory=list)
     """Other subject candidates, nearest first: tried when the chosen one has no facts."""
+    subject_named: bool = False
+    """The subject is written out in the figure's sentence (an alias, not a guess)."""
     metric_named: bool = True
     """False when the metric is not written out near the figure (read from an earlier
     sentence, from the words of an alias, from the noun counted, or left open)."""
@@ -296,7 +298,7 @@ class Resolver:
             self, [(j, cost) for j, cost in earlier_at if sentences[j].block == sentence.block]
         )
         metrics, named = self._metrics(figure, relation, dimension, own, same_block, siblings)
-        subjects, alternatives = self._subjects(
+        subjects, alternatives, subject_named = self._subjects(
             figure, own, earlier, self._wholes(metrics), counting=dimension == "count"
         )
         if subjects:
@@ -304,7 +306,7 @@ class Resolver:
         period, note = self._period(index, figure, own, earlier, metrics)
         return Resolution(
             dimension, factor, relation, metrics, subjects, period, note, metric_named=named,
-            alternatives=alternatives,
+            alternatives=alternatives, subject_named=subject_named,
         )
 
     @staticmethod
@@ -696,15 +698,19 @@ class Resolver:
     def _subjects(
         self, figure: Quantity, own: list[_Own], earlier: _Earlier,
         wholes: set[str], *, counting: bool,
-    ) -> tuple[list[str], list[str]]:
-        """The subjects named nearest, and the other candidates, nearest first."""
+    ) -> tuple[list[str], list[str], bool]:
+        """The subjects named nearest, the other candidates nearest first, and whether the
+        chosen subject is written out (an alias in the figure's own sentence)."""
         best: dict[str, int] = {}
+        strong: set[str] = set()
 
-        def offer(ident: str, cost: int) -> None:
+        def offer(ident: str, cost: int, named: bool = False) -> None:
             if ident in wholes:
                 return  # a share of China is never China's own
             if ident not in best or cost < best[ident]:
                 best[ident] = cost
+            if named:
+                strong.add(ident)
 
         for cues, base, sentence in own:
             toks = cues.toks
@@ -730,28 +736,37 @@ class Resolver:
                     elif self._qualifies_previous(cues, cue):
                         cost += 30  # "the FTZs in China": the FTZs, located in China
                 cost += 0 if cue.strength == 2 else 3
-                for ident in cue.ids:
-                    offer(ident, cost)
-        if not best or min(best.values()) >= _AFTER_SUBJECT:
-            pronoun = self._pronoun_before(figure, own)
-            for j, cues, base in earlier:
-                said = self._said.get(j)
-                if said and not pronoun:
-                    for ident in said:
-                        offer(ident, base)
-                else:
-                    cue = self._main_entity(cues, last=pronoun)
-                    if cue is not None:
-                        for ident in cue.ids:
-                            offer(ident, base)
-                if any(c <= base for c in best.values()):
-                    break
+                ids = cue.ids
+                if cue.head and not cue.plural:
+                    ids = self._antecedent(cue.head, earlier) or ids  # "the new zone": which one
+                for ident in ids:
+                    offer(ident, cost, named=cue.strength == 2 and cost < _EARLIER_SENTENCE)
+        pronoun = self._pronoun_before(figure, own)
+        for j, cues, base in earlier:  # what the paragraph is about: chosen, or an alternative
+            said = self._said.get(j)
+            found = said if said and not pronoun else None
+            if found is None:
+                cue = self._main_entity(cues, last=pronoun)
+                found = list(cue.ids) if cue is not None else None
+            if found:
+                for ident in found:
+                    offer(ident, base)
+                break
         if not best:
-            return [], []
+            return [], [], False
         low = min(best.values())
         chosen = sorted(i for i, c in best.items() if c == low)
         others = sorted((c, i) for i, c in best.items() if c != low)
-        return chosen, [i for _, i in others[:_ALTERNATIVES]]
+        named = all(i in strong for i in chosen)
+        return chosen, [i for _, i in others[:_ALTERNATIVES]], named
+
+    def _antecedent(self, head: str, earlier: _Earlier) -> tuple[str, ...] | None:
+        """ "The new zone": the nearest entity before it whose name ends in "zone"."""
+        for _, cues, _ in earlier:
+            for cue in reversed(cues.entities):
+                if cue.head is None and len(cue.ids) == 1 and self.lexicon.ends_in(cue.ids[0], head):
+                    return cue.ids
+        return None
 
     @staticmethod
     def _qualifies_previous(cues: _Cues, cue: Cue) -> bool:

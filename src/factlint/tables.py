@@ -84,17 +84,24 @@ def _header(path: Path, text: str) -> list[str]:
 def _record_lines(path: Path, text: str, width: int) -> np.ndarray:
     """First line of every record, scanning with the csv module.
 
-    Needed when a quoted field may span lines, a line is blank or a row may be
-    short (pandas pads short rows silently, so the width is checked here).
+    A quoted field may span lines and blank lines are skipped, so a record's line
+    is not its index; pandas pads short rows silently, so the width is checked
+    here. Like pandas, a line of nothing but spaces and tabs counts as blank.
     """
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    physical = text.split("\n")
     lines: list[int] = []
     start = 1
     try:
         next(reader, None)
         start = reader.line_num + 1
         for row in reader:
-            if row:
+            blank = (
+                not row
+                or (len(row) == 1 and reader.line_num == start
+                    and not physical[start - 1].strip(" \t"))
+            )
+            if not blank:
                 if len(row) != width:
                     raise TableError(
                         path, str(start), f"expected {width} fields, found {len(row)} (ragged row)"
@@ -127,8 +134,8 @@ def read_table(
     missing = [c for c in required if c not in names]
     if missing:
         raise TableError(shown, "1", f"missing required column(s): {', '.join(missing)}")
-    needs_scan = '"' in text or "\n\n" in text.lstrip("\n")
-    lines = _record_lines(Path(shown), text, len(names)) if needs_scan else None
+    # the csv module's scan gives each record its true line and catches ragged rows
+    lines = _record_lines(Path(shown), text, len(names))
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -144,12 +151,12 @@ def read_table(
         detail = str(exc).split("C error: ")[-1]
         raise TableError(shown, where, f"malformed CSV: {detail}") from None
     frame.columns = names
-    if lines is None:
-        last = frame[names[-1]] if len(frame) else pd.Series([], dtype=str)
-        if bool((last == "").any()):
-            lines = _record_lines(Path(shown), text, len(names))
-    if lines is None or len(lines) != len(frame):
-        lines = np.arange(2, len(frame) + 2, dtype=np.int64)
+    if len(lines) != len(frame):  # the two readers disagree: refuse rather than guess
+        raise TableError(
+            shown, None,
+            f"malformed CSV: {len(lines)} records by one reading, {len(frame)} by another; "
+            "check the quotes and blank lines",
+        )
     frame[FILE_COLUMN] = shown
     frame[LINE_COLUMN] = lines
     return frame

@@ -89,3 +89,21 @@ def test_the_bound_is_shown_in_the_stated_facts_unit() -> None:
     assert finding.computed.unit == "billion yuan"
     assert finding.gap == pytest.approx(99.5)
     assert "by at least 99.5 billion yuan" in finding.message
+
+
+def test_a_constant_in_an_unknown_unit_is_rejected_when_the_rule_set_loads() -> None:
+    import pytest
+
+    from factlint.errors import RuleSetError
+    from tests.rules.casekit import run_case
+
+    with pytest.raises(RuleSetError, match=r"rules\[r0\]\.unit: unknown unit `per-cent`"):
+        run_case({
+            "kind": "bound",
+            "facts": [
+                ["id", "subject", "metric", "period", "value", "unit", "qualifier"],
+                ["share", "zones", "area_share", "2024-H1", "0.38", "percent", "exact"],
+            ],
+            "rule": {"select": {"metric": "area_share"}, "op": "<", "value": 0.4,
+                     "unit": "per-cent"},
+        })

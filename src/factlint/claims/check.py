@@ -140,6 +140,8 @@ class ClaimChecker:
                       for r in readings]
         else:
             judged = [(r, self._judge(value, r)) for r in readings]
+            if res.subject_named:
+                judged = [(r, self._guessed(r, j, res)) for r, j in judged]
         verdict, reason, fact_ids = self._combine(judged)
         if value is not None and verdict in ("contradicted", "unsupported") and len(judged) == 1:
             reading = judged[0][0]
@@ -173,6 +175,19 @@ class ClaimChecker:
                 for r, j in judged
             ] if len(judged) > 1 else [],
             notes=notes, start=q.start, end=q.end,
+        )
+
+    @staticmethod
+    def _guessed(reading: Reading, judgement: Judgement, res: Resolution) -> Judgement:
+        """The draft names a subject the fact base knows nothing of for this metric: a fact
+        about another subject may support the figure, but does not contradict it."""
+        if reading.inferred != "subject" or judgement.verdict != "contradicted":
+            return judgement
+        named = ", ".join(f"`{s}`" for s in res.subjects)
+        return Judgement(
+            "unsupported",
+            f"no fact for {named} · `{reading.metric}`; about `{reading.subject}`: {judgement.reason}",
+            [],
         )
 
     def _judge(self, value: ClaimValue, reading: Reading) -> Judgement:
@@ -209,17 +224,20 @@ class ClaimChecker:
         metric = self.project.registries.metrics.get(reading.metric or "")
         if during or metric is None or metric.temporal != "stock":
             return during
-        latest: dict[str, FactRow] = {}
-        for r in rows:
-            if r.end < first and (r.subject not in latest or r.end > latest[r.subject].end):
-                latest[r.subject] = r
-        return list(latest.values())
+        before = [r for r in rows if r.end < first]
+        if not before:
+            return []
+        last_day = max(r.end for r in before)
+        return [r for r in before if r.end == last_day]  # the latest fact (or facts) before
 
     def _infer_subject(self, reading: Reading, alternatives: list[str]) -> list[Reading]:
         """The subject named has no fact for the metric (or none is named): the next candidate
         that has, else the subjects the fact base has for the metric in the period."""
         assert reading.metric is not None
         metric = reading.metric
+        hosted = self.lexicon.hosted(reading.subject) if reading.subject else None
+        if hosted and self.facts.facts(hosted, metric):
+            return [replace(reading, subject=hosted, inferred="subject")]  # "Shandong at 119.98 sq km"
         # a candidate with a fact in the period, else the fact base's subjects in the period,
         # else a candidate with any fact of the metric
         for other in alternatives:

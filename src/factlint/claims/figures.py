@@ -83,8 +83,25 @@ class FigureReader:
             q = replace(q, start=q.start + sentence.start, end=q.end + sentence.start)
             if _section_number(draft, q, heading=draft.blocks[sentence.block].kind == "heading"):
                 continue
+            q = _preposition_over(draft.text, q)
             out.append(q)
         return out
+
+
+_SPREAD = re.compile(
+    r"\b(?:spread|split|divided|distributed|scattered|spans?|spanning|stretch(?:es|ing)?|across)\s*$",
+    re.I,
+)
+
+
+def _preposition_over(text: str, q: Quantity) -> Quantity:
+    """ "spread over three areas": "over" is where, not "more than"."""
+    if q.qualifier != "more_than" or not q.text.lower().startswith("over"):
+        return q
+    if not _SPREAD.search(text, max(0, q.start - 20), q.start):
+        return q
+    skip = len(q.text) - len(q.text[4:].lstrip())
+    return replace(q, text=q.text[skip:], start=q.start + skip, qualifier="exact")
 
 
 def _section_number(draft: Draft, q: Quantity, *, heading: bool) -> bool:

@@ -209,8 +209,12 @@ class Lexicon:
             hosted = self._hosted.get(cue.ids[0]) if len(cue.ids) == 1 else None
             word = self._zone_word_near(toks, cue) if hosted else None
             if hosted and word is not None:
+                # "the pilot free trade zone in Xinjiang" is one entity: Xinjiang's zone
                 first, last = min(cue.first, word), max(cue.last, word + 1)
-                cue = Cue(toks[first].start, toks[last - 1].end, (hosted,), first, last, 1)
+                out = [c for c in out if c.last <= first]
+                cue = Cue(toks[first].start, toks[last - 1].end, (hosted,), first, last)
+            elif any(c.first <= cue.first < c.last for c in out):
+                continue
             covered.update(range(cue.first, cue.last))
             out.append(cue)
         for i, tok in enumerate(toks):

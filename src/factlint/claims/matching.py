@@ -61,6 +61,7 @@ _HOST_WORDS = re.compile(
     re.I,
 )
 _TOTAL_WORDS = re.compile(r"\b(?:total|in\s+all|altogether|so\s+far|to\s+date|overall)\b", re.I)
+_CONJUNCTION = re.compile(r"[,;:]?\s*(?:and|but|while|whereas|or)\b", re.I)
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
 _LIST_GAP = re.compile(r"\s*(?:,|and|,\s*and|、|和)\s*", re.I)
 _PRONOUN = re.compile(r"\b(?:it|its)\b", re.I)
@@ -625,7 +626,11 @@ class Resolver:
             return []
         top = max(shared for shared, _ in scores.values())
         tied = {m: extra for m, (shared, extra) in scores.items() if shared == top}
-        if len(tied) > 1 and not self._event_words_near(figure, own):
+        if len(tied) > 1 and re.match(r"\s+more\b", self.text[figure.end : figure.end + 6]):
+            metrics = self.lexicon.registries.metrics
+            added = {m: e for m, e in tied.items() if not metrics[m].cumulative}
+            tied = added or tied  # "six more zones", "seven more opened": the zones added
+        elif len(tied) > 1 and not self._event_words_near(figure, own):
             fewest = max(tied.values())
             tied = {m: e for m, e in tied.items() if e == fewest}
         return sorted(tied)
@@ -737,8 +742,9 @@ class Resolver:
                         cost += 30  # "the FTZs in China": the FTZs, located in China
                 cost += 0 if cue.strength == 2 else 3
                 ids = cue.ids
-                if cue.head and not cue.plural:
-                    ids = self._antecedent(cue.head, earlier) or ids  # "the new zone": which one
+                if cue.head and not cue.plural:  # "the new zone": which one
+                    before = [c for c in cues.entities if c.end <= cue.start]
+                    ids = self._antecedent(cue.head, before, earlier) or ids
                 for ident in ids:
                     offer(ident, cost, named=cue.strength == 2 and cost < _EARLIER_SENTENCE)
         pronoun = self._pronoun_before(figure, own)
@@ -760,10 +766,13 @@ class Resolver:
         named = all(i in strong for i in chosen)
         return chosen, [i for _, i in others[:_ALTERNATIVES]], named
 
-    def _antecedent(self, head: str, earlier: _Earlier) -> tuple[str, ...] | None:
+    def _antecedent(
+        self, head: str, before: list[Cue], earlier: _Earlier
+    ) -> tuple[str, ...] | None:
         """ "The new zone": the nearest entity before it whose name ends in "zone"."""
-        for _, cues, _ in earlier:
-            for cue in reversed(cues.entities):
+        groups = [before, *(cues.entities for _, cues, _ in earlier)]
+        for entities in groups:
+            for cue in reversed(entities):
                 if cue.head is None and len(cue.ids) == 1 and self.lexicon.ends_in(cue.ids[0], head):
                     return cue.ids
         return None
@@ -826,6 +835,8 @@ class Resolver:
             for cue in cues.periods:
                 if cue.start < figure.end and figure.start < cue.end:
                     continue
+                if sentence is not None and self._own_clause_after(figure, cue, sentence):
+                    continue  # "three zones followed, and in 2017 seven more opened"
                 cost = self._cost(cue.start, cue.end, figure, sentence, base)
                 if best is None or cost < best[0]:
                     best = (cost, cue)
@@ -858,6 +869,14 @@ class Resolver:
         if cue.period is None:
             return None, f"relative period {cue.text!r} needs --as-of or date: in the front matter"
         return cue, note
+
+    def _own_clause_after(self, figure: Quantity, cue: PeriodCue, sentence: Sentence) -> bool:
+        """A period in a later clause that a conjunction opens belongs to that clause."""
+        here, there = sentence.clause(figure.start), sentence.clause(cue.start)
+        if there <= here:
+            return False
+        opening = self.text[sentence.breaks[there - 1] : cue.start]
+        return bool(_CONJUNCTION.match(opening))
 
     def _the_year(
         self, cue: PeriodCue, earlier: _Earlier

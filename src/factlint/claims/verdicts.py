@@ -294,7 +294,10 @@ def _flow(claim: ClaimValue, rows: list[FactRow], reading: Reading, key: str) ->
     if reading.instant:
         return Judgement("unsupported", f"no fact for {key} up to {reading.period}", [])
     agree = _agree(claim, rows)
-    elsewhere = [r for r, a in zip(rows, agree, strict=True) if a]
+    elsewhere = [  # the same figure as written, stated for another period
+        r for r, a in zip(rows, agree, strict=True)
+        if a and _digits(r.value) == _digits(claim.value) and r.qualifier == claim.qualifier
+    ]
     if elsewhere and _distinctive(claim):
         r = elsewhere[0]
         return Judgement(

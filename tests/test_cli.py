@@ -142,3 +142,19 @@ def test_project_file_names_the_project(mini_project: Path, capsys) -> None:
     (mini_project / "factlint.yaml").write_text("name: x\ncolour: red\n")
     code, _, err = run(capsys, "check", str(mini_project), "--no-report")
     assert code == 2 and "factlint.yaml:colour" in err
+
+
+@pytest.mark.parametrize("epoch", ["99999999999999999999", "yesterday", "-5"])
+def test_bad_source_date_epoch_is_a_usage_error(mini_project: Path, capsys, monkeypatch,
+                                                epoch: str) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    code, _, err = run(capsys, "check", str(mini_project), "--no-report")
+    assert code == 2 and "SOURCE_DATE_EPOCH" in err and err.count("\n") == 1
+
+
+def test_fullwidth_digits_are_not_a_value(mini_project: Path, capsys) -> None:
+    table = mini_project / "facts" / "table.csv"
+    table.write_text(table.read_text().replace(",103.96,", ",\uff11\uff10\uff13.96,"))
+    code, out, _ = run(capsys, "check", str(mini_project), "-f", "json", "--no-report")
+    assert code == 1
+    assert [f["facts"] for f in json.loads(out)["findings"] if f["code"] == "FL006"] == [["amt"]]

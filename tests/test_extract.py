@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
 
-from factlint.claims.extract import COLUMNS, Candidate, extract_file, extract_text, neutralise, render_csv
+from factlint.claims.extract import (
+    COLUMNS,
+    Candidate,
+    extract_file,
+    extract_text,
+    neutralise,
+    render_csv,
+)
 from factlint.claims.recall import measure_recall
 from factlint.commands.claims import run_extract_command
 from factlint.errors import InputError, UsageError
@@ -40,7 +48,11 @@ def test_candidates_have_the_fact_columns_and_a_review_column(project: Project) 
     assert (fdi.source, fdi.unit, fdi.qualifier) == ("scio-2024-09-10", "billion yuan", "exact")
     assert (fdi.metric, fdi.subject, fdi.period) == ("fdi_actual_use", "ftz-all", "2024-H1")
     land = by_value(found, "0.4")
-    assert (land.qualifier, land.metric, land.period) == ("less_than", "area_share_of_land", "2024-H1")
+    assert (land.qualifier, land.metric, land.period) == (
+        "less_than",
+        "area_share_of_land",
+        "2024-H1",
+    )
     share = by_value(found, "19.5")
     assert share.metric == "trade_total_share"
 
@@ -76,18 +88,22 @@ def test_negative_values_stay_numbers_and_formulas_are_neutralised() -> None:
     assert neutralise("value", "-3--2") == "-3--2"
     assert neutralise("value", "2013-09-29") == "2013-09-29"
     assert neutralise("value", "-1+1") == "'-1+1"
-    for cell in ("=HYPERLINK(\"http://x\")", "+1", "-cmd", "@SUM(A1)", "\tx", "\rx"):
+    for cell in ('=HYPERLINK("http://x")', "+1", "-cmd", "@SUM(A1)", "\tx", "\rx"):
         assert neutralise("quote", cell) == "'" + cell
         assert neutralise("subject", cell) == "'" + cell
     assert neutralise("quote", "plain text") == "plain text"
-    row = Candidate("s-001", "s", "=2+3 was said", "", "", "", "-15.2", "percent", "exact", "", "1:1")
+    row = Candidate(
+        "s-001", "s", "=2+3 was said", "", "", "", "-15.2", "percent", "exact", "", "1:1"
+    )
     out = rows(render_csv([row]))[0]
     assert out["quote"] == "'=2+3 was said" and out["value"] == "-15.2"
 
 
 def test_a_hostile_source_yields_inert_csv(project: Project, tmp_path: Path) -> None:
     source = tmp_path / "hostile.txt"
-    source.write_text('=cmd|"/c calc"!A1 reached 12 billion yuan.\n@SUM(1) 22 pilot FTZs\n', encoding="utf-8")
+    source.write_text(
+        '=cmd|"/c calc"!A1 reached 12 billion yuan.\n@SUM(1) 22 pilot FTZs\n', encoding="utf-8"
+    )
     out = tmp_path / "candidates.csv"
     assert run_extract_command(source, project_dir=ROOT, output=out) == 0
     for row in rows(out.read_text(encoding="utf-8")):
@@ -96,7 +112,9 @@ def test_a_hostile_source_yields_inert_csv(project: Project, tmp_path: Path) -> 
                 assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (column, cell)
 
 
-def test_extract_command_writes_csv_and_refuses_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_extract_command_writes_csv_and_refuses_inputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = SOURCES / "ref-batch5.txt"
     assert run_extract_command(source, project_dir=ROOT) == 0
     printed = rows(capsys.readouterr().out)
@@ -117,5 +135,10 @@ def test_recall_against_the_curated_fact_base(project: Project) -> None:
     assert result.rate >= 0.95, result.summary()
     assert result.full_rate >= 0.5, result.summary()
     documented = (ROOT / "docs" / "claims.md").read_text(encoding="utf-8")
-    assert f"{result.recovered} of {result.facts}" in documented
-    assert f"{result.in_full} ({result.full_rate:.0%})" in documented
+    m = re.search(
+        r"(\d+) of (\d+) curated facts recovered \((\d+)%\); (\d+) \((\d+)%\)", documented
+    )
+    assert m, "docs/claims.md states the recall"
+    # the fact base grows; the documented figure must stay close to the measured one
+    assert abs(int(m[3]) / 100 - result.rate) <= 0.05, result.summary()
+    assert abs(int(m[5]) / 100 - result.full_rate) <= 0.05, result.summary()

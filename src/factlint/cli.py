@@ -250,6 +250,8 @@ def _one_line(message: str) -> str:
         code = ord(ch)
         if ch == "\t":
             out.append(" ")
+        elif ch in "\n\r":
+            out.append("\\n" if ch == "\n" else "\\r")
         elif (
             code < 0x20 or 0x7F <= code < 0xA0 or ch in "\u2028\u2029\u061c\u200e\u200f"
             or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from factlint.errors import FactlintError
+from factlint.errors import FactlintError, UsageError
 from factlint.findings import Bounds, Finding, Severity, Status, Waiver
 from factlint.normalise import normalise_facts
 from factlint.project import Project, file_digest, load_project
@@ -32,9 +32,18 @@ from factlint.waivers import apply_waivers, load_waivers
 def run_time() -> dt.datetime:
     """Now, or ``SOURCE_DATE_EPOCH`` when set, so reports can be reproduced byte for byte."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is not None and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
-    return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
+    if epoch is None or not epoch.strip():
+        return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
+    text = epoch.strip()
+    try:
+        if not text.isascii() or not text.isdigit():
+            raise ValueError(text)
+        return dt.datetime.fromtimestamp(int(text), tz=dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        shown = text[:40] + ("…" if len(text) > 40 else "")
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH={shown!r}: expected a Unix time in seconds (e.g. 1700000000)"
+        ) from None
 
 
 @dataclass
@@ -161,22 +170,32 @@ def _name_culprits(findings: list[Finding], outcomes: list[pd.DataFrame]) -> lis
     A fact that fails two or more identities while each partner passes in some
     other check is the one to look at first.
     """
-    if not outcomes:
+    if not outcomes or not any(
+        f.status is Status.DISCREPANCY and len(f.facts) > 1 for f in findings
+    ):
         return findings
-    table = pd.concat(outcomes, ignore_index=True)[["facts", "status"]]
-    table = table[table["status"].isin(["ok", "discrepancy"])].explode("facts")
-    failed = table[table["status"] == "discrepancy"]["facts"].value_counts()
-    passed = set(table[table["status"] == "ok"]["facts"])
-    out: list[Finding] = []
-    for finding in findings:
+    # failing checks are few; passing ones are many, so only the partners are looked up
+    failed: Counter[str] = Counter()
+    for out in outcomes:
+        for ids in out["facts"].to_numpy()[out["status"].to_numpy() == "discrepancy"]:
+            failed.update(ids)
+    suspect: dict[int, str] = {}
+    for k, finding in enumerate(findings):
         if finding.status is Status.DISCREPANCY and len(finding.facts) > 1:
             suspects = [f for f in finding.facts if failed.get(f, 0) >= 2]
             if len(suspects) == 1:
-                partners = [f for f in finding.facts if f != suspects[0]]
-                if all(p in passed for p in partners):
-                    finding = Finding(**{**finding.__dict__, "culprit": suspects[0]})
-        out.append(finding)
-    return out
+                suspect[k] = suspects[0]
+    partners = {p for k, s in suspect.items() for p in findings[k].facts if p != s}
+    passed: set[str] = set()
+    for out in outcomes:
+        for ids in out["facts"].to_numpy()[out["status"].to_numpy() == "ok"]:
+            if not partners.isdisjoint(ids):
+                passed.update(partners.intersection(ids))
+    named = list(findings)
+    for k, culprit in suspect.items():
+        if all(p in passed for p in findings[k].facts if p != culprit):
+            named[k] = Finding(**{**findings[k].__dict__, "culprit": culprit})
+    return named
 
 
 def run_rules(

@@ -270,29 +270,57 @@ _LEAD_WORDS = frozenset(
         | set(_WORD_NUMBERS)
     )
 )
-_LEAD_CHAR = re.compile(rf"[\d$\-]|[^\x00-\x7f{_MASK}]")
-_LEAD_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]+")
+# a word (a whole run of ASCII letters), or a character a figure may start with
+_LEAD = re.compile(rf"(?P<word>[A-Za-z]+)|[\d$\-]|[^\x00-\x7f{_MASK}]")
 _LEAD_IN_WORD = re.compile(r"(?=US\s?\$|USD|RMB|CNY|between\s)", re.IGNORECASE)
-_NOISE_HINT = re.compile(r"https?://|www\.|@|\+|\(0|:|\d{7}|(?i:tel|phone|fax|hotline)")
-_DATE_HINT = re.compile(r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|\d{4}-\d{2}-\d{2}|[年月]")
+_NOISE_WORDS = ("tel", "phone", "fax", "hotline")
+_NOISE_HINT = re.compile(r"\d{7}|(?i:tel|phone|fax|hotline)")
+_LONG_DIGITS = re.compile(r"\d{7}")
+_MONTH_HINT = re.compile(r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")
+_ISO_HINT = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: more than the longest label word ("paragraphs"): how far back a label can start
 _LABEL_REACH = 16
 
 
-def _figure_starts(masked: str) -> list[int]:
-    """Every position where _FIGURE can match, in order (and a few where it cannot)."""
-    starts = {m.start() for m in _LEAD_CHAR.finditer(masked)}
-    starts.update(
-        m.start() for m in _LEAD_WORD.finditer(masked) if m.group().lower() in _LEAD_WORDS
+def _may_hold_noise(text: str, lowered: str) -> bool:
+    """False when _NOISE cannot match: no URL, mail, phone prefix, clock time or phone word."""
+    if any(hint in text for hint in ("http", "www.", "@", "+", "(0", ":")):
+        return True
+    # "İ" and "ı" match "i" when case is ignored; lower() does not make them "i"
+    if "\u0130" in text or "\u0131" in text:
+        return _NOISE_HINT.search(text) is not None
+    return any(word in lowered for word in _NOISE_WORDS) or _LONG_DIGITS.search(text) is not None
+
+
+def _may_hold_date(text: str) -> bool:
+    """False when _DATE cannot match: no month name, ISO date, 年 or 月."""
+    return (
+        _MONTH_HINT.search(text) is not None
+        or "年" in text
+        or "月" in text
+        or ("-" in text and _ISO_HINT.search(text) is not None)
     )
-    starts.update(m.start() for m in _LEAD_IN_WORD.finditer(masked))
-    return sorted(starts)
 
 
-def _figure_matches(masked: str) -> Iterator[re.Match[str]]:
+def _figure_starts(masked: str, lowered: str) -> list[int]:
+    """Every position where _FIGURE can match, in order (and a few where it cannot)."""
+    starts = [
+        m.start()
+        for m in _LEAD.finditer(masked)
+        if m.lastgroup is None or m.group().lower() in _LEAD_WORDS
+    ]
+    # ``lowered`` is the unmasked text in lower case; "ſ" (long s) matches "s" ignoring case
+    if "$" in masked or "ſ" in masked or any(w in lowered for w in ("usd", "rmb", "cny", "between")):
+        inside = [m.start() for m in _LEAD_IN_WORD.finditer(masked)]
+        if inside:
+            starts = sorted({*starts, *inside})
+    return starts
+
+
+def _figure_matches(masked: str, lowered: str) -> Iterator[re.Match[str]]:
     """The matches of ``_FIGURE.finditer(masked)``, tried only where a figure can start."""
     end = 0
-    for start in _figure_starts(masked):
+    for start in _figure_starts(masked, lowered):
         if start >= end:
             m = _FIGURE.match(masked, start)
             if m is not None:
@@ -305,6 +333,9 @@ def _label_before(masked: str, start: int) -> bool:
     word_end = start
     while word_end and masked[word_end - 1].isspace():
         word_end -= 1
+    # every label ends with a letter, a dot or one of #№第
+    if not word_end or not (masked[word_end - 1].isalpha() or masked[word_end - 1] in ".#№第"):
+        return False
     return _LABEL_BEFORE.search(masked, max(0, word_end - _LABEL_REACH), start) is not None
 
 
@@ -332,6 +363,8 @@ def _chinese_number(raw: str) -> int | None:
 
 def _number_text(raw: str) -> str:
     """Digits as a fact table writes them: separators dropped, words as digits."""
+    if raw[:1].isdecimal():
+        return _SEP_RE.sub("", raw)
     word = _WORD_NUMBERS.get(raw.lower())
     if word is None:
         word = _chinese_number(raw)
@@ -384,7 +417,7 @@ def _build(m: re.Match[str], text: str) -> Quantity:
             raise QuantityError(f"{m.group(0)!r}: two scales")
         scale = _SCALES[_SPACES.sub(" ", g["scale"].lower())][0]
 
-    base = next((base for name, base, _ in _UNITS if g[f"u_{name}"]), None)
+    base = next((base for group, base in _UNIT_GROUPS if g[group]), None)
     if base is None and g["cur"]:
         base = "usd" if "$" in g["cur"] or g["cur"].upper().startswith("USD") else "yuan"
     if base is None:
@@ -444,6 +477,7 @@ def _date(m: re.Match[str], text: str) -> Quantity | None:
 # -- which matches are figures ------------------------------------------------------
 
 
+_UNIT_GROUPS = tuple((f"u_{name}", base) for name, base, _ in _UNITS)
 _DECORATION = (
     "neg",
     "qual",
@@ -461,7 +495,7 @@ _DECORATION = (
 
 def _bare(m: re.Match[str]) -> bool:
     """Nothing but digits: no unit, scale, qualifier or sign words."""
-    return not any(m[k] for k in _DECORATION)
+    return not any(m.group(*_DECORATION))
 
 
 def _year_like(number: str | None) -> bool:
@@ -504,30 +538,37 @@ def _not_a_figure(m: re.Match[str], masked: str) -> bool:
     return before in "(（" and before != "" and after in ")）" and after != ""  # "(1)"
 
 
-def _masked(text: str) -> tuple[str, list[Quantity]]:
-    """The text with non-figure spans blanked (offsets kept) and the dates found in it."""
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the characters of ``spans`` replaced by the mask (offsets kept)."""
+    if not spans:
+        return text
     chars = list(text)
-
-    def blank(a: int, b: int) -> None:
+    for a, b in spans:
         chars[a:b] = _MASK * (b - a)
+    return "".join(chars)
 
-    if _NOISE_HINT.search(text):
-        for m in _NOISE.finditer(text):
-            blank(m.start(), m.end())
-    for m in re.finditer(r"[^\n]+", text):  # page links: "<  1  2  3  >"
-        if _PAGINATION.fullmatch(m.group(0)):
-            blank(m.start(), m.end())
+
+def _masked(text: str, lowered: str) -> tuple[str, list[Quantity]]:
+    """The text with non-figure spans blanked (offsets kept) and the dates found in it."""
+    noisy = _may_hold_noise(text, lowered)
+    spans = [m.span() for m in _NOISE.finditer(text)] if noisy else []
+    spans += [  # page links: "<  1  2  3  >"
+        m.span() for m in _LINE.finditer(text) if _PAGINATION.fullmatch(m.group(0))
+    ]
+    masked = _blank(text, spans)
     dates: list[Quantity] = []
-    unmasked = "".join(chars)
-    if _DATE_HINT.search(unmasked):
-        for m in _DATE.finditer(unmasked):
-            q = _date(m, text)
-            if q is not None:
-                dates.append(q)
-            blank(m.start(), m.end())
-    return "".join(chars), dates
+    if not _may_hold_date(masked):
+        return masked, dates
+    spans = []
+    for m in _DATE.finditer(masked):
+        q = _date(m, text)
+        if q is not None:
+            dates.append(q)
+        spans.append(m.span())
+    return _blank(masked, spans), dates
 
 
+_LINE = re.compile(r"[^\n]+")
 _PAGINATION = re.compile(
     r"[ \t<>«»‹›|…\u00a0]*(?:\d+[ \t<>«»‹›|…\u00a0]+){2,}\d*[ \t<>«»‹›|…\u00a0]*"
 )
@@ -551,8 +592,9 @@ def _inherit_units(found: list[Quantity], text: str) -> list[Quantity]:
 
 def find_quantities(text: str) -> list[Quantity]:
     """Every figure in ``text``, in order of appearance."""
-    masked, found = _masked(text)
-    for m in _figure_matches(masked):
+    lowered = text.lower()
+    masked, found = _masked(text, lowered)
+    for m in _figure_matches(masked, lowered):
         if _not_a_figure(m, masked):
             continue
         try:

@@ -20,8 +20,8 @@ from factlint.quantity import QUALIFIERS
 from factlint.registry import Registries
 from factlint.tables import FILE_COLUMN, LINE_COLUMN
 
-_NUMBER = r"-?\d+(?:\.\d+)?"
-_DATE = r"\d{4}(?:-\d{2}(?:-\d{2})?)?"
+_NUMBER = r"-?[0-9]+(?:\.[0-9]+)?"  # ASCII digits only: "１０３" is not a value
+_DATE = r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?"
 
 # code -> (column, what was expected)
 SCHEMA_CHECKS: dict[str, tuple[str, str]] = {

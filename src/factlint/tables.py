@@ -104,7 +104,8 @@ def _record_lines(path: Path, text: str, width: int) -> np.ndarray:
             if not blank:
                 if len(row) != width:
                     raise TableError(
-                        path, str(start), f"expected {width} fields, found {len(row)} (ragged row)"
+                        path, str(start),
+                        f"malformed CSV: expected {width} fields, found {len(row)} (ragged row)",
                     )
                 lines.append(start)
             start = reader.line_num + 1

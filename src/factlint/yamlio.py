@@ -147,26 +147,22 @@ class _StrictLoader(yaml.SafeLoader):
 LIBYAML_MIN_CHARS = 64 * 1024
 
 
-class _LibyamlLoader(_StrictLoader):
-    """The strict constructor on libyaml's parser (aliases and depth are checked before)."""
-
-    def __init__(self, text: str) -> None:
-        yaml.cyaml.CParser.__init__(self, text)
-        yaml.constructor.SafeConstructor.__init__(self)
-        yaml.resolver.Resolver.__init__(self)
-
-
 if yaml.__with_libyaml__:
-    _LibyamlLoader = type(  # noqa: F811 - libyaml's parser first, so it composes the nodes
-        "_LibyamlLoader", (yaml.cyaml.CParser, _LibyamlLoader), {}
-    )
+
+    class _LibyamlLoader(yaml.cyaml.CParser, _StrictLoader):  # type: ignore[misc,name-defined]
+        """The strict constructor on libyaml's parser (aliases and depth checked before)."""
+
+        def __init__(self, text: str) -> None:
+            yaml.cyaml.CParser.__init__(self, text)  # type: ignore[attr-defined]
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
 
 
 def _plain_for_libyaml(text: str) -> bool:
     """One document, no aliases, nesting well within MAX_DEPTH, only allowed characters."""
     if yaml.reader.Reader.NON_PRINTABLE.search(text):
         return False
-    parser = yaml.cyaml.CParser(text)
+    parser = yaml.cyaml.CParser(text)  # type: ignore[attr-defined]
     depth = documents = 0
     try:
         while parser.check_event():

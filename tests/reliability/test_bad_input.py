@@ -53,7 +53,15 @@ def _hard_link_to_input(project: Path, outside: Path) -> None:
     (outside / "hard.json").hardlink_to(project / TABLE)
 
 
+def _newline_in_file_name(project: Path, outside: Path) -> None:
+    (project / "facts" / "bad\nname.csv").write_text(
+        (project / TABLE).read_text(encoding="utf-8").replace("\ntrade,", "\ntrade,x,"),
+        encoding="utf-8",
+    )
+
+
 GENERATORS: dict[str, Callable[[Path, Path], None]] = {
+    "newline_in_file_name": _newline_in_file_name,
     "hard_link_to_input": _hard_link_to_input,
     "non_utf8_file_name": _non_utf8_file_name,
     "long_field": _long_field,

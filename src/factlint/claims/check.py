@@ -37,6 +37,7 @@ from factlint.claims.verdicts import (
 )
 from factlint.project import Project
 from factlint.quantity import Quantity
+from factlint.registry import Metric
 
 __all__ = ["Claim", "ClaimChecker", "draft_sentences"]
 
@@ -71,12 +72,24 @@ class Claim:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "draft": self.draft, "line": self.line, "column": self.column,
-            "end_line": self.end_line, "end_column": self.end_column, "text": self.text,
-            "sentence": self.sentence, "value": self.value, "unit": self.unit,
-            "scale": self.scale, "qualifier": self.qualifier, "metric": self.metric,
-            "subject": self.subject, "period": self.period, "verdict": self.verdict,
-            "reason": self.reason, "facts": list(self.facts), "readings": self.readings,
+            "draft": self.draft,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "text": self.text,
+            "sentence": self.sentence,
+            "value": self.value,
+            "unit": self.unit,
+            "scale": self.scale,
+            "qualifier": self.qualifier,
+            "metric": self.metric,
+            "subject": self.subject,
+            "period": self.period,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "facts": list(self.facts),
+            "readings": self.readings,
             "notes": list(self.notes),
         }
 
@@ -84,7 +97,8 @@ class Claim:
 def draft_sentences(draft: Draft) -> list[Sentence]:
     plain = draft.kind == "text"
     return [
-        s for index, block in enumerate(draft.blocks)
+        s
+        for index, block in enumerate(draft.blocks)
         for s in sentences(draft.text, block.start, block.end, index, line_breaks=plain)
     ]
 
@@ -103,7 +117,9 @@ class ClaimChecker:
         self.reader = FigureReader()
         self._judged: dict[tuple[Reading, tuple[float, float, bool, bool], str], Judgement] = {}
 
-    def check(self, draft: Draft, *, as_of: dt.date | None = None, label: str | None = None) -> list[Claim]:
+    def check(
+        self, draft: Draft, *, as_of: dt.date | None = None, label: str | None = None
+    ) -> list[Claim]:
         as_of = as_of or draft.date
         found = draft_sentences(draft)
         resolver = Resolver(Context(draft, found, as_of), self.lexicon)
@@ -124,7 +140,12 @@ class ClaimChecker:
     # -- one claim --------------------------------------------------------------------
 
     def _claim(
-        self, draft: Draft, name: str, sentence: Sentence, q: Quantity, res: Resolution,
+        self,
+        draft: Draft,
+        name: str,
+        sentence: Sentence,
+        q: Quantity,
+        res: Resolution,
         value: ClaimValue | None,
     ) -> Claim:
         line, column = draft.position(q.start)
@@ -132,12 +153,19 @@ class ClaimChecker:
         readings = self._readings(res)
         notes = [n for n in (res.period_note,) if n]
         for kind in sorted({r.inferred for r in readings if r.inferred}):
-            notes.append(f"{kind} not named in the draft: read from the fact base")
+            notes.append(
+                {
+                    "host": "subject read as the zone the named region hosts",
+                    "group": "subject read as a group the named entity belongs to",
+                }.get(kind, f"{kind} not named in the draft: read from the fact base")
+            )
         if value is not None:
             value = ClaimValue(value.base, q.value, q.unit, q.qualifier, q.scale)
         if value is None:
-            judged = [(r, Judgement("unsupported", f"unit `{q.unit}` is not in the unit registry"))
-                      for r in readings]
+            judged = [
+                (r, Judgement("unsupported", f"unit `{q.unit}` is not in the unit registry"))
+                for r in readings
+            ]
         else:
             judged = [(r, self._judge(value, r)) for r in readings]
             if res.subject_named:
@@ -163,18 +191,39 @@ class ClaimChecker:
             return values.pop() if len(values) == 1 else None
 
         return Claim(
-            draft=name, line=line, column=column, end_line=end_line, end_column=end_column + 1,
-            text=q.text, sentence=_one_line(draft.text[sentence.start : sentence.end]),
-            value=q.value, unit=q.unit, scale=q.scale, qualifier=q.qualifier,
-            metric=common("metric"), subject=common("subject"),
+            draft=name,
+            line=line,
+            column=column,
+            end_line=end_line,
+            end_column=end_column + 1,
+            text=q.text,
+            sentence=_one_line(draft.text[sentence.start : sentence.end]),
+            value=q.value,
+            unit=q.unit,
+            scale=q.scale,
+            qualifier=q.qualifier,
+            metric=common("metric"),
+            subject=common("subject"),
             period=first.period if res.period else None,
-            verdict=verdict, reason=reason, facts=fact_ids,
+            verdict=verdict,
+            reason=reason,
+            facts=fact_ids,
             readings=[
-                {"metric": r.metric, "subject": r.subject, "period": r.period,
-                 "verdict": j.verdict, "reason": j.reason, "facts": j.facts}
+                {
+                    "metric": r.metric,
+                    "subject": r.subject,
+                    "period": r.period,
+                    "verdict": j.verdict,
+                    "reason": j.reason,
+                    "facts": j.facts,
+                }
                 for r, j in judged
-            ] if len(judged) > 1 else [],
-            notes=notes, start=q.start, end=q.end,
+            ]
+            if len(judged) > 1
+            else [],
+            notes=notes,
+            start=q.start,
+            end=q.end,
         )
 
     @staticmethod
@@ -186,7 +235,8 @@ class ClaimChecker:
         named = ", ".join(f"`{s}`" for s in res.subjects)
         return Judgement(
             "unsupported",
-            f"no fact for {named} · `{reading.metric}`; about `{reading.subject}`: {judgement.reason}",
+            f"no fact for {named} · `{reading.metric}`; "
+            f"about `{reading.subject}`: {judgement.reason}",
             [],
         )
 
@@ -210,7 +260,13 @@ class ClaimChecker:
             elif reading.metric is not None and (
                 reading.subject is None or not self.facts.facts(reading.subject, reading.metric)
             ):
-                out.extend(self._infer_subject(reading, res.alternatives))
+                out.extend(
+                    self._infer_subject(
+                        reading,
+                        res.alternatives,
+                        named=res.subject_named and reading.subject is not None,
+                    )
+                )
             else:
                 out.append(reading)
         return list(dict.fromkeys(out))
@@ -230,14 +286,28 @@ class ClaimChecker:
         last_day = max(r.end for r in before)
         return [r for r in before if r.end == last_day]  # the latest fact (or facts) before
 
-    def _infer_subject(self, reading: Reading, alternatives: list[str]) -> list[Reading]:
+    def _infer_subject(
+        self, reading: Reading, alternatives: list[str], *, named: bool
+    ) -> list[Reading]:
         """The subject named has no fact for the metric (or none is named): the next candidate
         that has, else the subjects the fact base has for the metric in the period."""
         assert reading.metric is not None
         metric = reading.metric
         hosted = self.lexicon.hosted(reading.subject) if reading.subject else None
         if hosted and self.facts.facts(hosted, metric):
-            return [replace(reading, subject=hosted, inferred="subject")]  # "Shandong at 119.98 sq km"
+            return [replace(reading, subject=hosted, inferred="host")]  # "Shandong at 119.98 sq km"
+        wholes = {m.share.of for m in self.project.registries.metrics.values() if m.share}
+        if named and reading.subject not in wholes:
+            # the draft says what it is about: no fact for it, so no guess beyond the groups it
+            # belongs to ("the six zones and Lingang": the group of Lingang with the 2019 zones)
+            groups = self._groups_of(reading.subject or "")
+            rows = self._in_period(
+                [r for g in groups for r in self.facts.facts(g, metric)], reading
+            )
+            found = sorted({r.subject for r in rows})
+            if len(found) == 1:
+                return [replace(reading, subject=found[0], inferred="group")]
+            return [reading]
         # a candidate with a fact in the period, else the fact base's subjects in the period,
         # else a candidate with any fact of the metric
         for other in alternatives:
@@ -252,21 +322,42 @@ class ClaimChecker:
                 return [replace(reading, subject=other, inferred="subject")]
         return [reading]
 
+    def _groups_of(self, entity: str) -> list[str]:
+        """The entities ``entity`` is a member of, directly or not (not the set of all)."""
+        entities = self.project.registries.entities
+        seen: list[str] = []
+        frontier = list(entities[entity].member_of) if entity in entities else []
+        while frontier:
+            current = frontier.pop(0)
+            if current in seen or current not in entities:
+                continue
+            seen.append(current)
+            frontier.extend(entities[current].member_of)
+        return seen
+
     def _infer_metric(self, reading: Reading, res: Resolution) -> list[Reading]:
         """No metric named ("Guangxi's zone is the largest at 119.99 km2"): the metrics of the
         figure's kind that the fact base has for the subject."""
         assert reading.subject is not None
         metrics = self.project.registries.metrics
-        wanted = {
-            "share": lambda m: m.share is not None,
-            "growth": lambda m: m.growth is not None,
-        }.get(res.relation, lambda m: m.share is None and m.growth is None)
+
+        def wanted(m: Metric) -> bool:
+            if res.relation == "share":
+                return m.share is not None
+            if res.relation == "growth":
+                return m.growth is not None
+            return m.share is None and m.growth is None
+
         rows = self._in_period(self.facts.of_subject(reading.subject), reading)
-        found = sorted({
-            r.metric for r in rows
-            if r.metric in metrics and metrics[r.metric].dimension == res.dimension
-            and wanted(metrics[r.metric])
-        })
+        found = sorted(
+            {
+                r.metric
+                for r in rows
+                if r.metric in metrics
+                and metrics[r.metric].dimension == res.dimension
+                and wanted(metrics[r.metric])
+            }
+        )
         if not 0 < len(found) <= _MAX_INFERRED:
             return [reading]
         return [replace(reading, metric=m, inferred="metric") for m in found]
@@ -282,13 +373,23 @@ class ClaimChecker:
             for r, j in judged
         )
         ids = sorted({i for _, j in judged for i in j.facts})
-        if "contradicted" in verdicts and verdicts != {"contradicted"}:
-            return "ambiguous", f"several readings: {listed}", ids
         if verdicts == {"contradicted"}:
             reasons = {j.reason for _, j in judged}
             if len(reasons) == 1:
                 return "contradicted", reasons.pop(), ids
-            return "ambiguous", f"several readings, each contradicted: {listed}", ids
+            return "contradicted", f"contradicted under every reading: {listed}", ids
+        if "contradicted" in verdicts:
+            exact = [(r, j) for r, j in judged if j.verdict == "supported" and j.exact]
+            if len(exact) == 1 and all(r.inferred == "metric" for r, _ in judged):
+                # the metric is left open and the figure is, digit for digit, one of the facts
+                # of its subject and period ("the 21 zones attracted 222.52 billion yuan")
+                r, j = exact[0]
+                return (
+                    "supported",
+                    f"{j.reason} (the only fact of `{r.subject}` it can be)",
+                    j.facts,
+                )
+            return "ambiguous", f"several readings: {listed}", ids
         if "supported" in verdicts:
             ok = [(r, j) for r, j in judged if j.verdict == "supported"]
             if len(ok) == 1:

@@ -137,7 +137,12 @@ def draft_from_text(path: Path, text: str, kind: DraftKind) -> Draft:
         _blank_markdown_inline(text, chars)
     blocks = _line_blocks(text, chars, markdown=kind == "markdown")
     return Draft(
-        path, kind, text, "".join(chars), blocks, date=_date_of(path, meta.get("date")),
+        path,
+        kind,
+        text,
+        "".join(chars),
+        blocks,
+        date=_date_of(path, meta.get("date")),
         title=str(meta["title"]) if meta.get("title") is not None else None,
     )
 
@@ -260,7 +265,12 @@ def _line_blocks(text: str, chars: list[str], *, markdown: bool) -> list[Block]:
         if _RULE.fullmatch(line):
             close()
             _blank(chars, start, end)
-            if markdown and blocks and set(line.strip()) <= {"=", "-"} and blocks[-1].end == start - 1:
+            if (
+                markdown
+                and blocks
+                and set(line.strip()) <= {"=", "-"}
+                and blocks[-1].end == start - 1
+            ):
                 last = blocks.pop()  # setext heading: the line above is the heading
                 blocks.append(Block(last.start, last.end, "heading"))
             continue
@@ -292,10 +302,45 @@ def _line_blocks(text: str, chars: list[str], *, markdown: bool) -> list[Block]:
 # -- HTML ----------------------------------------------------------------------------
 
 _BLOCK_TAGS = {
-    "address", "article", "aside", "blockquote", "body", "caption", "dd", "details", "dialog",
-    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
-    "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section",
-    "summary", "table", "tbody", "tfoot", "thead", "ul", "br",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "body",
+    "caption",
+    "dd",
+    "details",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "tfoot",
+    "thead",
+    "ul",
+    "br",
 }
 _SKIP_TAGS = {"script", "style", "head", "template", "noscript", "svg", "math", "iframe", "object"}
 _DATE_META = {"date", "dc.date", "dcterms.date", "article:published_time", "pubdate"}

@@ -40,8 +40,17 @@ from factlint.quantity import Quantity
 __all__ = ["COLUMNS", "Candidate", "extract", "extract_file", "neutralise", "render_csv"]
 
 COLUMNS = (
-    "id", "source", "quote", "subject", "metric", "period", "value", "unit", "qualifier",
-    "review", "locator",
+    "id",
+    "source",
+    "quote",
+    "subject",
+    "metric",
+    "period",
+    "value",
+    "unit",
+    "qualifier",
+    "review",
+    "locator",
 )
 MAX_QUOTE = 300
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -172,12 +181,21 @@ def extract(project: Project, draft: Draft, source_id: str) -> list[Candidate]:
                 else:
                     review.append("date without a year")
             line, column = draft.position(q.start)
-            out.append(Candidate(
-                id=f"{source_id}-{len(out) + 1:03d}", source=source_id,
-                quote=_quote(draft, sentence, q), subject=subject, metric=metric, period=period,
-                value=value, unit=q.unit, qualifier=q.qualifier, review="; ".join(review),
-                locator=f"{line}:{column}",
-            ))
+            out.append(
+                Candidate(
+                    id=f"{source_id}-{len(out) + 1:03d}",
+                    source=source_id,
+                    quote=_quote(draft, sentence, q),
+                    subject=subject,
+                    metric=metric,
+                    period=period,
+                    value=value,
+                    unit=q.unit,
+                    qualifier=q.qualifier,
+                    review="; ".join(review),
+                    locator=f"{line}:{column}",
+                )
+            )
     return out
 
 

@@ -19,7 +19,7 @@ from factlint.claims.drafts import Draft
 from factlint.claims.sentences import Sentence
 from factlint.quantity import Quantity, find_quantities
 
-__all__ = ["figures"]
+__all__ = ["FigureReader"]
 
 _MAYBE_NUMBER = re.compile(
     r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
@@ -37,6 +37,29 @@ _UNIT_FIGURE = re.compile(
     r"|million\b|yuan\b|square\b|sq\b|km2\b|dollars?\b)",
     re.I,
 )
+
+
+_ELLIPSIS_GAP = re.compile(r"[^.;:!?]{0,60}$")
+_CLAUSE_END = re.compile(r"\s*(?:[.,;:!?)]|$)")
+
+
+def _ellipsis(chunk: str, found: list[Quantity]) -> list[Quantity]:
+    """ "Tianjin's zone covers 119.9 square kilometres and Guangdong's 116.2": a bare number
+    that ends its clause after a figure with a unit shares that unit."""
+    out = list(found)
+    for k in range(1, len(out)):
+        q, before = out[k], out[k - 1]
+        bare = q.unit == "count" and q.scale is None and q.qualifier == "exact"
+        if not bare or before.unit in ("count", "date") or not before.unit:
+            continue
+        if not _CLAUSE_END.match(chunk, q.end) or not _ELLIPSIS_GAP.match(
+            chunk, before.end, q.start
+        ):
+            continue
+        if re.search(r"\b(?:and|while|whereas|but|,)\s", chunk[before.end : q.start]) is None:
+            continue
+        out[k] = replace(q, unit=before.unit, scale=before.scale)
+    return out
 
 
 def _recover(chunk: str, found: list[Quantity]) -> list[Quantity]:
@@ -75,7 +98,7 @@ class FigureReader:
         if not _MAYBE_NUMBER.search(chunk):
             return []
         out = []
-        for q in self._read(chunk):
+        for q in _ellipsis(chunk, self._read(chunk)):
             if q.unit == "date" and not dates:
                 continue
             if q.unit.split(" ")[-1] in _SPANS:

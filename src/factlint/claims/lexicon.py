@@ -29,12 +29,55 @@ __all__ = ["Cue", "Lexicon"]
 _DETERMINERS = {"the", "these", "those", "all", "its", "their", "our", "each", "both", "such"}
 _OF_WORDS = {"of", "to", "than"}
 _STOPWORDS = {
-    "the", "a", "an", "of", "in", "on", "to", "and", "or", "for", "by", "with", "at", "from",
-    "its", "their", "this", "that", "total", "number", "value", "new",
+    "the",
+    "a",
+    "an",
+    "of",
+    "in",
+    "on",
+    "to",
+    "and",
+    "or",
+    "for",
+    "by",
+    "with",
+    "at",
+    "from",
+    "its",
+    "their",
+    "this",
+    "that",
+    "total",
+    "number",
+    "value",
+    "new",
+    # the words of units belong to figures, not to what they measure
+    "square",
+    "kilometer",
+    "kilometre",
+    "km",
+    "sq",
+    "km2",
+    "yuan",
+    "dollar",
+    "percent",
+    "per",
+    "cent",
+    "billion",
+    "million",
+    "trillion",
+    "thousand",
+    "hour",
+    "day",
+    "each",
 }
 _LONGEST = 16  # aliases longer than this many tokens are not looked for inside others
 _SCALES = {
-    "hundred million": 8, "ten thousand": 4, "trillion": 12, "billion": 9, "million": 6,
+    "hundred million": 8,
+    "ten thousand": 4,
+    "trillion": 12,
+    "billion": 9,
+    "million": 6,
     "thousand": 3,
 }
 
@@ -57,6 +100,14 @@ class Cue:
     plural: bool = False
 
 
+def _stem(word: str) -> str:
+    """A light stem for loose matching: "exported", "exporting" -> "export"."""
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
 class _Vocabulary:
     """Aliases as token tuples, indexed by their first token; longest match wins."""
 
@@ -69,7 +120,9 @@ class _Vocabulary:
             if key:
                 index[key[0]].setdefault(key, set()).update(ids)
         self.index = {
-            first: sorted(((k, tuple(sorted(v))) for k, v in entries.items()), key=lambda e: -len(e[0]))
+            first: sorted(
+                ((k, tuple(sorted(v))) for k, v in entries.items()), key=lambda e: -len(e[0])
+            )
             for first, entries in index.items()
         }
 
@@ -133,10 +186,14 @@ class Lexicon:
         )
         self._entities = _Vocabulary(entity_aliases)
         self._hosted = self._hosted_entities()
+        self._parts: dict[str, set[str]] = {}
+        self._content: dict[str, list[frozenset[str]]] = {}
         self._zone_words = self._host_words()
         self._entity_heads = self._heads({e.id: e.aliases for e in registries.entities.values()})
         self._metric_words = {
-            key[0] for m in registries.metrics.values() for a in m.aliases
+            key[0]
+            for m in registries.metrics.values()
+            for a in m.aliases
             if len(key := phrase_key(a)) == 1
         }
         self._metric_heads: dict[str, dict[str, list[tuple[str, ...]]]] = defaultdict(dict)
@@ -189,7 +246,8 @@ class Lexicon:
             if owners[best] < 2:
                 continue
             if len(ranked) > 1 and (owners[ranked[1]], -shortest[(head, ranked[1])]) == (
-                owners[best], -shortest[(head, best)]
+                owners[best],
+                -shortest[(head, best)],
             ):
                 continue
             heads[head] = best
@@ -201,13 +259,19 @@ class Lexicon:
         return self._metrics.find(toks, nested=True)
 
     def entity_cues(self, toks: list[Token]) -> list[Cue]:
-        """Entity aliases, provinces read as their zone when a zone word is next to them, head nouns."""
+        """Entity aliases; a province read as its zone when a zone word is next to it; head
+        nouns ("the zones")."""
         found = self._entities.find(toks)
         out: list[Cue] = []
         covered: set[int] = set()
+        holder = {i: c for c in found for i in range(c.first, c.last)}
         for cue in found:
             hosted = self._hosted.get(cue.ids[0]) if len(cue.ids) == 1 else None
             word = self._zone_word_near(toks, cue) if hosted else None
+            if word is not None and word in holder and hosted is not None:
+                inner = holder[word].ids[0]
+                if inner in self._parts_of(hosted):
+                    word = None  # "Chongqing's Xiyong area": a part of the zone, named itself
             if hosted and word is not None:
                 # "the pilot free trade zone in Xinjiang" is one entity: Xinjiang's zone
                 first, last = min(cue.first, word), max(cue.last, word + 1)
@@ -219,12 +283,23 @@ class Lexicon:
             out.append(cue)
         for i, tok in enumerate(toks):
             owner = self._entity_heads.get(tok.norm)
-            if owner is None or i in covered or (i - 1) in covered or tok.norm in self._metric_words:
+            if (
+                owner is None
+                or i in covered
+                or (i - 1) in covered
+                or tok.norm in self._metric_words
+            ):
                 continue  # "the Kashgar area" is Kashgar's; "area" is a metric's word
             before = {t.norm for t in toks[max(0, i - 3) : i]}
             if before & _DETERMINERS or any(t.norm.isdigit() for t in toks[max(0, i - 2) : i]):
                 out.append(Cue(tok.start, tok.end, (owner,), i, i + 1, 1, tok.norm, tok.plural))
         return sorted(out, key=lambda c: c.start)
+
+    def _parts_of(self, entity: str) -> set[str]:
+        found = self._parts.get(entity)
+        if found is None:
+            found = self._parts[entity] = set(self.registries.descendants(entity))
+        return found
 
     def _zone_word_near(self, toks: list[Token], cue: Cue) -> int | None:
         """Index of a zone word within three tokens of ``cue`` ("Guangdong's zone", "the zone in
@@ -273,6 +348,12 @@ class Lexicon:
                 return base.dimension, base.factor * 10.0**power
         return None
 
+    def is_place(self, entity: str) -> bool:
+        """An entity that hosts another (a province): "in Beijing" says where, not who."""
+        return entity in self._hosted or any(
+            e.host == entity for e in self.registries.entities.values()
+        )
+
     @staticmethod
     def preceded_by_of(toks: list[Token], cue: Cue) -> bool:
         """True for "of the country's total", "to national imports": an of-phrase, not a subject."""
@@ -281,15 +362,23 @@ class Lexicon:
             i -= 1
         return i >= 0 and toks[i].norm in _OF_WORDS
 
+    def _content_words(self, metric_id: str) -> list[frozenset[str]]:
+        found = self._content.get(metric_id)
+        if found is None:
+            found = self._content[metric_id] = [
+                frozenset(_stem(w) for w in phrase_key(a)) - _STOPWORDS
+                for a in self.registries.metrics[metric_id].aliases
+            ]
+        return found
+
     def fuzzy_metrics(self, toks: list[Token], wanted: set[str]) -> dict[str, tuple[int, int]]:
         """Metrics most of whose alias words the tokens use, when no alias is written out:
         "investment in high-tech industries" -> foreign capital in high-tech industries.
         Scored by shared content words (at least two, and at least half the alias's)."""
-        words = {t.norm for t in toks} - _STOPWORDS
+        words = {_stem(t.norm) for t in toks} - _STOPWORDS
         scores: dict[str, tuple[int, int]] = {}
         for metric_id in wanted:
-            for alias in self.registries.metrics[metric_id].aliases:
-                content = set(phrase_key(alias)) - _STOPWORDS
+            for content in self._content_words(metric_id):
                 shared = len(content & words)
                 if shared >= 2 and 2 * shared >= len(content):
                     score = (shared, -len(content - words))

@@ -31,6 +31,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from factlint.claims.drafts import Block, Draft
 from factlint.claims.lexicon import Cue, Lexicon
@@ -51,8 +52,21 @@ _GROWTH_WORDS = re.compile(
     r"\b(?:year[\s-]on[\s-]year|y-o-y|yoy|growth|grew|grow(?:s|ing)?|increas\w*|rose|rise[sn]?"
     r"|rising|(?<!made\s)(?<!make\s)(?<!set\s)up(?!\s+to\b)|down|declin\w*|fell|fall(?:s|ing|en)?"
     r"|drop\w*|decreas\w*|expand\w*|jump\w*|surg\w*|climb\w*|gain\w*|slid|slump\w*|plung\w*"
-    r"|shr[ai]nk\w*|contract(?:ed|ion)|dip\w*|higher|lower"
+    r"|shr[ai]nk\w*|contract(?:ed|ion)|dip\w*"
     r"|(?:than|from|over|on)\s+(?:a|the)\s+(?:year|period)\s+(?:earlier|before|ago))\b",
+    re.I,
+)
+# a change word right at the figure: "rose 5%", "up 5%", "a 5% increase", "5% year on year"
+_GROWTH_BEFORE = re.compile(
+    r"\b(?:grew|grow(?:s|ing)?|rose|rise[sn]?|rising|up|down|fell|fall(?:s|ing|en)?|drop(?:ped|s)?"
+    r"|declin\w*|increas\w*|decreas\w*|expand\w*|jump\w*|surg\w*|climb\w*|gain\w*|slid"
+    r"|slump\w*|plung\w*|shr[ai]nk\w*|dip\w*|growth|change)(?:\s+(?:of|by|about|nearly|some|over))?"
+    r"\s*(?:a\s+)?$",
+    re.I,
+)
+_GROWTH_AFTER = re.compile(
+    r"\s*(?:more|less|higher|lower|year[\s-]on[\s-]year|y-o-y|yoy|growth|increase|decrease"
+    r"|decline|drop|rise|gain|jump|fall|on\s+(?:a|the)\s+year)\b",
     re.I,
 )
 _HOST_WORDS = re.compile(
@@ -66,7 +80,17 @@ _RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
 _LIST_GAP = re.compile(r"\s*(?:,|and|,\s*and|、|和)\s*", re.I)
 _PRONOUN = re.compile(r"\b(?:it|its)\b", re.I)
 # after a figure, an entity behind these words is where the figure happens ("in the pilot FTZs")
-_SUBJECT_PREPOSITIONS = {"in", "by", "for", "across", "into", "among", "within", "inside", "throughout"}
+_SUBJECT_PREPOSITIONS = {
+    "in",
+    "by",
+    "for",
+    "across",
+    "into",
+    "among",
+    "within",
+    "inside",
+    "throughout",
+}
 _SKIP_WORDS = {"the", "a", "an", "its", "their", "all", "these", "those", "each"}
 _NEAR = 60  # characters around a figure where relation words count
 
@@ -81,15 +105,46 @@ _MAX_BLOCKS_BACK = 6
 _MAX_SENTENCES_BACK = 40
 _ALTERNATIVES = 4
 _EVENT_WORDS = {
-    "new", "added", "approved", "opened", "launched", "established", "inaugurated", "unveiled",
-    "created", "founded", "announced", "approve", "open", "launch", "establish", "add",
+    "new",
+    "added",
+    "approved",
+    "opened",
+    "launched",
+    "established",
+    "inaugurated",
+    "unveiled",
+    "created",
+    "founded",
+    "announced",
+    "approve",
+    "open",
+    "launch",
+    "establish",
+    "add",
 }
 _ADJACENT = 3  # a metric alias this close after a count is the noun it counts
 _FLOW_BLOCKS_BACK = 2  # a flow's period may come from the paragraph before
 _DATE_STOPWORDS = {"on", "the", "of", "a", "an", "set", "up", "new", "list", "for", "in", "to"}
 _NUMBER_WORDS = {
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
     "twenty",
 }
 
@@ -112,7 +167,7 @@ class Reading:
 
 @dataclass
 class Resolution:
-    """The candidate metrics, subjects and period of one figure, with notes on how they were found."""
+    """The candidate metrics, subjects and period of one figure, and how they were found."""
 
     dimension: str | None
     factor: float | None
@@ -135,19 +190,43 @@ class Resolution:
         period = p.period if p else None
         first, last, instant = (p.first, p.last, p.instant) if p else (None, None, False)
         current = bool(p and p.now)
+        metrics: list[str | None] = list(self.metrics) or [None]
+        subjects: list[str | None] = list(self.subjects) or [None]
         return [
             Reading(m, s, period, first, last, instant, current=current)
-            for m in (self.metrics or [None])
-            for s in (self.subjects or [None])
+            for m in metrics
+            for s in subjects
         ]
 
 
-@dataclass
 class _Cues:
-    toks: list[Token]
-    metrics: list[Cue]
-    entities: list[Cue]
-    periods: list[PeriodCue]
+    """The cues of one span, each kind read when first asked for."""
+
+    def __init__(self, resolver: Resolver, start: int, end: int) -> None:
+        self._resolver = resolver
+        self._span = (start, end)
+
+    @cached_property
+    def toks(self) -> list[Token]:
+        return tokens(self._resolver.text, *self._span)
+
+    @cached_property
+    def entities(self) -> list[Cue]:
+        return self._resolver.lexicon.entity_cues(self.toks)
+
+    @cached_property
+    def metrics(self) -> list[Cue]:
+        toks, entities = self.toks, self.entities
+        # "Yunnan Pilot Free Trade Zone" names an entity, not "pilot free trade zones"
+        return [
+            m
+            for m in self._resolver.lexicon.metric_cues(toks)
+            if not any(Resolver._names_inside(e, m, toks) for e in entities)
+        ]
+
+    @cached_property
+    def periods(self) -> list[PeriodCue]:
+        return period_cues(self._resolver.text, *self._span, self._resolver.ctx.as_of)
 
 
 # (cues of a span, base cost or None for the figure's own sentence, that sentence)
@@ -195,9 +274,7 @@ class Resolver:
         self.text = context.draft.text
         self.self_naming = self_naming
         self._cues: dict[tuple[int, int], _Cues] = {}
-        self._all_wholes = {
-            m.share.of for m in lexicon.registries.metrics.values() if m.share
-        }
+        self._all_wholes = {m.share.of for m in lexicon.registries.metrics.values() if m.share}
         self._said: dict[int, list[str]] = {}
         """Sentence index -> the subjects its first figure was read as (what it talks about)."""
 
@@ -207,14 +284,7 @@ class Resolver:
         key = (start, end)
         found = self._cues.get(key)
         if found is None:
-            toks = tokens(self.text, start, end)
-            entities = self.lexicon.entity_cues(toks)
-            # "Yunnan Pilot Free Trade Zone" names an entity, not the metric "pilot free trade zones"
-            metrics = [
-                m for m in self.lexicon.metric_cues(toks)
-                if not any(self._names_inside(e, m, toks) for e in entities)
-            ]
-            found = _Cues(toks, metrics, entities, period_cues(self.text, start, end, self.ctx.as_of))
+            found = _Cues(self, start, end)
             if len(self._cues) > 4096:
                 self._cues.clear()
             self._cues[key] = found
@@ -282,7 +352,9 @@ class Resolver:
 
     # -- one figure -------------------------------------------------------------------
 
-    def resolve(self, index: int, figure: Quantity, siblings: Sequence[Quantity] = ()) -> Resolution:
+    def resolve(
+        self, index: int, figure: Quantity, siblings: Sequence[Quantity] = ()
+    ) -> Resolution:
         """Metric, subject and period candidates of ``figure`` in sentence ``index``.
 
         ``siblings``: the other figures of the sentence, for "..., respectively".
@@ -304,15 +376,30 @@ class Resolver:
         )
         if subjects:
             self._said.setdefault(index, subjects)
-        period, note = self._period(index, figure, own, earlier, metrics)
+        period, note = self._period(index, figure, own, earlier, metrics, subjects, siblings)
         return Resolution(
-            dimension, factor, relation, metrics, subjects, period, note, metric_named=named,
-            alternatives=alternatives, subject_named=subject_named,
+            dimension,
+            factor,
+            relation,
+            metrics,
+            subjects,
+            period,
+            note,
+            metric_named=named,
+            alternatives=alternatives,
+            subject_named=subject_named,
         )
 
-    @staticmethod
-    def _cost(cue_start: int, cue_end: int, figure: Quantity, sentence: Sentence | None,
-              base: int | None) -> int:
+    def _cost(
+        self,
+        cue_start: int,
+        cue_end: int,
+        figure: Quantity,
+        sentence: Sentence | None,
+        base: int | None,
+    ) -> int:
+        """Characters between cue and figure, plus 500 per clause crossed going back (1500
+        forward). A cue in the figure's own sentence before it always beats an earlier sentence."""
         if base is not None:
             return base
         if cue_end <= figure.start:
@@ -321,10 +408,26 @@ class Resolver:
             distance, before = cue_start - figure.end, False
         else:
             return 0
-        clauses = 0
-        if sentence is not None:
-            clauses = abs(sentence.clause(cue_start) - sentence.clause(figure.start))
-        return distance + (1000 if before else 1500) * clauses
+        if sentence is None:
+            return distance
+        clauses = abs(sentence.clause(cue_start) - sentence.clause(figure.start))
+        if before:
+            return min(distance + 500 * clauses, _EARLIER_SENTENCE - 100)
+        return distance + 1500 * clauses
+
+    def _across_conjunction(self, cue_start: int, figure: Quantity, sentence: Sentence) -> bool:
+        """Is the cue before a clause that "and", "while"... opens, with a figure of its own, that
+        holds the figure ("three zones followed, and in 2017 seven more opened")?"""
+        here, there = sentence.clause(figure.start), sentence.clause(cue_start)
+        for k in range(there + 1, here + 1):
+            end = sentence.breaks[k] if k < len(sentence.breaks) else sentence.end
+            if _CONJUNCTION.match(self.text, sentence.breaks[k - 1], end) and re.search(
+                r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten)\b",
+                self.text[sentence.breaks[k - 1] : end],
+                re.I,
+            ):
+                return True
+        return False
 
     # -- relation -----------------------------------------------------------------------
 
@@ -335,7 +438,10 @@ class Resolver:
         return lo, hi
 
     def _relation(
-        self, figure: Quantity, sentence: Sentence, dimension: str | None,
+        self,
+        figure: Quantity,
+        sentence: Sentence,
+        dimension: str | None,
         siblings: Sequence[Quantity] = (),
     ) -> str:
         """share, growth or a plain ratio for a percentage; count or amount otherwise.
@@ -351,14 +457,21 @@ class Resolver:
         lo, hi = max(lo, figure.start - _NEAR), min(hi, last.end + _NEAR)
         if _SHARE_AFTER.match(self.text, last.end, sentence.end):
             return "share"
-        window = self.text[lo:hi]
         negative = figure.value.startswith("-")
-        level = _LEVEL_BEFORE.search(self.text, max(sentence.start, figure.start - 12), figure.start)
-        growth = _GROWTH_WORDS.search(window) and not _SHARE_WORDS.search(self.text, last.end, hi)
-        if negative or (growth and not level):
+        level = _LEVEL_BEFORE.search(
+            self.text, max(sentence.start, figure.start - 12), figure.start
+        )
+        near_before = _GROWTH_BEFORE.search(
+            self.text, max(sentence.start, figure.start - 30), figure.start
+        )
+        near_after = _GROWTH_AFTER.match(self.text, last.end, sentence.end)
+        if negative or ((near_before or near_after) and not level):
             return "growth"
-        if _SHARE_WORDS.search(window):
-            return "share"
+        _, clause_hi = self._clause_bounds(figure, sentence)
+        if _SHARE_WORDS.search(self.text, sentence.start, max(clause_hi, last.end)):
+            return "share"  # "their share of national trade was lower, at 18.5%"
+        if _GROWTH_WORDS.search(self.text, lo, hi) and not level:
+            return "growth"
         return "ratio"
 
     # -- metric -----------------------------------------------------------------------------
@@ -408,12 +521,15 @@ class Resolver:
             # no alias in the figure's clause: words of an alias there, then an alias elsewhere
             # in the sentence, then words of an alias in the sentence, then earlier sentences
             fuzzy = self._fuzzy_metric(figure, own, pool, relation, of_entity, clause_only=True)
+            if not fuzzy and not best:
+                fuzzy = self._fuzzy_metric(
+                    figure, own, pool, relation, of_entity, clause_only=False
+                )
             if fuzzy:
+                if relation == "count":
+                    fuzzy = self._running_total(figure, own, fuzzy, pool)
                 return fuzzy, False
             if not best:
-                fuzzy = self._fuzzy_metric(figure, own, pool, relation, of_entity, clause_only=False)
-                if fuzzy:
-                    return fuzzy, False
                 best = self._cue_costs(
                     figure, relation, pool, [(c, cost, None) for _, c, cost in earlier], of_entity
                 )
@@ -432,7 +548,11 @@ class Resolver:
         return chosen, low < _EARLIER_SENTENCE
 
     def _cue_costs(
-        self, figure: Quantity, relation: str, pool: dict[str, set[str]], sources: list[_Own],
+        self,
+        figure: Quantity,
+        relation: str,
+        pool: dict[str, set[str]],
+        sources: list[_Own],
         of_entity: str | None,
     ) -> dict[str, int]:
         """Cost of the nearest cue of each candidate metric in ``sources``."""
@@ -441,6 +561,8 @@ class Resolver:
             for cue in cues.metrics:
                 if _inside(cue.start, cue.end, figure):
                     continue  # the figure's own words
+                if sentence is not None and self._own_clause_after(figure, cue.start, sentence):
+                    continue  # "..., while Jiangsu and Hebei each cover 119.97 sq km"
                 for metric_id, names in pool.items():
                     hit = [i for i in cue.ids if i in names]
                     if not hit:
@@ -454,8 +576,14 @@ class Resolver:
         return self._share_filter(best, of_entity) if relation == "share" else best
 
     def _fuzzy_metric(
-        self, figure: Quantity, own: list[_Own], pool: dict[str, set[str]], relation: str,
-        of_entity: str | None, *, clause_only: bool,
+        self,
+        figure: Quantity,
+        own: list[_Own],
+        pool: dict[str, set[str]],
+        relation: str,
+        of_entity: str | None,
+        *,
+        clause_only: bool,
     ) -> list[str]:
         """The metric most of whose alias words the figure's clause (or sentence) uses."""
         cues, base, sentence = own[0]
@@ -471,7 +599,8 @@ class Resolver:
             return []
         rank = {
             m: max(scores[n] for n in names if n in scores)
-            for m, names in pool.items() if any(n in scores for n in names)
+            for m, names in pool.items()
+            if any(n in scores for n in names)
         }
         top = max(rank.values())
         best = {m: 0 for m, r in rank.items() if r == top}
@@ -495,7 +624,10 @@ class Resolver:
         )
 
     def _respectively(
-        self, figure: Quantity, own: list[_Own], pool: dict[str, set[str]],
+        self,
+        figure: Quantity,
+        own: list[_Own],
+        pool: dict[str, set[str]],
         siblings: Sequence[Quantity],
     ) -> str | None:
         """ "13.11 billion of foreign capital and 660.76 billion of trade, accounting for 5.8% and
@@ -538,7 +670,9 @@ class Resolver:
         lo = hi = k
         while lo > 0 and _LIST_GAP.fullmatch(self.text, same[lo - 1].end, same[lo].start):
             lo -= 1
-        while hi + 1 < len(same) and _LIST_GAP.fullmatch(self.text, same[hi].end, same[hi + 1].start):
+        while hi + 1 < len(same) and _LIST_GAP.fullmatch(
+            self.text, same[hi].end, same[hi + 1].start
+        ):
             hi += 1
         return same[lo : hi + 1]
 
@@ -582,7 +716,11 @@ class Resolver:
         return phrase
 
     def _counted_metric(
-        self, figure: Quantity, own: list[_Own], pool: dict[str, set[str]], *,
+        self,
+        figure: Quantity,
+        own: list[_Own],
+        pool: dict[str, set[str]],
+        *,
         after_only: bool = False,
     ) -> list[str]:
         """ "six new zones": the metrics whose aliases end in the counted noun."""
@@ -609,7 +747,9 @@ class Resolver:
         cues, _, sentence = own[0]
         if sentence is not None:
             lo, hi = self._clause_bounds(figure, sentence)
-            toks = [t for t in cues.toks if lo <= t.start < hi and not _inside(t.start, t.end, figure)]
+            toks = [
+                t for t in cues.toks if lo <= t.start < hi and not _inside(t.start, t.end, figure)
+            ]
             fuzzy = self.lexicon.fuzzy_metrics(toks, set(pool))
             counted = max((shared for shared, _ in scores.values()), default=0)
             if fuzzy and max(shared for shared, _ in fuzzy.values()) > counted:
@@ -658,7 +798,8 @@ class Resolver:
             return chosen
         heads = {self._head(a) for m in chosen for a in metrics[m].aliases}
         totals = sorted(
-            m for m in pool
+            m
+            for m in pool
             if metrics[m].cumulative and any(self._head(a) in heads for a in metrics[m].aliases)
         )
         return totals or chosen
@@ -668,7 +809,9 @@ class Resolver:
         key = phrase_key(alias)
         return key[-1] if key else ""
 
-    def _event_metric(self, figure: Quantity, own: list[_Own], pool: dict[str, set[str]]) -> list[str]:
+    def _event_metric(
+        self, figure: Quantity, own: list[_Own], pool: dict[str, set[str]]
+    ) -> list[str]:
         """A date with no alias nearby: the event metric whose alias words the clause uses
         ("launched the ... zone on Sept 29, 2013" -> launched_on)."""
         words = {t.norm for t in own[0][0].toks}
@@ -701,8 +844,13 @@ class Resolver:
         return _AFTER_SUBJECT if word in _SUBJECT_PREPOSITIONS else _AFTER_OBJECT
 
     def _subjects(
-        self, figure: Quantity, own: list[_Own], earlier: _Earlier,
-        wholes: set[str], *, counting: bool,
+        self,
+        figure: Quantity,
+        own: list[_Own],
+        earlier: _Earlier,
+        wholes: set[str],
+        *,
+        counting: bool,
     ) -> tuple[list[str], list[str], bool]:
         """The subjects named nearest, the other candidates nearest first, and whether the
         chosen subject is written out (an alias in the figure's own sentence)."""
@@ -728,7 +876,10 @@ class Resolver:
                     continue  # "of the country's total": what a share is taken of
                 between = [t.norm for t in toks if figure.end <= t.start < cue.start]
                 counted = (
-                    counting and after and base is None and len(between) <= 1
+                    counting
+                    and after
+                    and base is None
+                    and len(between) <= 1
                     and not {"and", "or", "of"} & set(between)
                     and not re.search(r"[,;:.]", self.text[figure.end : cue.start])
                 )
@@ -745,15 +896,22 @@ class Resolver:
                 if cue.head and not cue.plural:  # "the new zone": which one
                     before = [c for c in cues.entities if c.end <= cue.start]
                     ids = self._antecedent(cue.head, before, earlier) or ids
+                referred = ids is not cue.ids
+                firm = (cue.strength == 2 or referred) and cost < _EARLIER_SENTENCE
+                if firm and self._location(toks, cue):
+                    firm = False  # "a press conference in Beijing": where, not what
+                if firm and sentence is not None and not after:
+                    firm = not self._across_conjunction(cue.start, figure, sentence)
                 for ident in ids:
-                    offer(ident, cost, named=cue.strength == 2 and cost < _EARLIER_SENTENCE)
+                    offer(ident, cost, named=firm)
         pronoun = self._pronoun_before(figure, own)
-        for j, cues, base in earlier:  # what the paragraph is about: chosen, or an alternative
+        settled = best and all(i in strong for i, c in best.items() if c == min(best.values()))
+        for j, cues, base in [] if settled else earlier:  # what the paragraph is about
             said = self._said.get(j)
             found = said if said and not pronoun else None
             if found is None:
-                cue = self._main_entity(cues, last=pronoun)
-                found = list(cue.ids) if cue is not None else None
+                main = self._main_entity(cues, last=pronoun)
+                found = list(main.ids) if main is not None else None
             if found:
                 for ident in found:
                     offer(ident, base)
@@ -773,9 +931,22 @@ class Resolver:
         groups = [before, *(cues.entities for _, cues, _ in earlier)]
         for entities in groups:
             for cue in reversed(entities):
-                if cue.head is None and len(cue.ids) == 1 and self.lexicon.ends_in(cue.ids[0], head):
+                if (
+                    cue.head is None
+                    and len(cue.ids) == 1
+                    and self.lexicon.ends_in(cue.ids[0], head)
+                ):
                     return cue.ids
         return None
+
+    def _location(self, toks: list[Token], cue: Cue) -> bool:
+        i = cue.first - 1
+        return (
+            i >= 0
+            and toks[i].norm in ("in", "at")
+            and len(cue.ids) == 1
+            and self.lexicon.is_place(cue.ids[0])
+        )
 
     @staticmethod
     def _qualifies_previous(cues: _Cues, cue: Cue) -> bool:
@@ -791,7 +962,9 @@ class Resolver:
         if sentence is None:
             return False
         lo, _ = self._clause_bounds(figure, sentence)
-        return bool(_PRONOUN.search(self.text, sentence.start, figure.start)) and lo >= sentence.start
+        return (
+            bool(_PRONOUN.search(self.text, sentence.start, figure.start)) and lo >= sentence.start
+        )
 
     def _main_entity(self, cues: _Cues, *, last: bool = False) -> Cue | None:
         """What a sentence is about: its most specific entity (the longest alias), not one in an
@@ -827,6 +1000,8 @@ class Resolver:
         own: list[_Own],
         earlier: _Earlier,
         metrics: list[str],
+        subjects: list[str],
+        siblings: Sequence[Quantity] = (),
     ) -> tuple[PeriodCue | None, str | None]:
         temporal = {self.lexicon.registries.metrics[m].temporal for m in metrics}
         stock = bool(temporal) and temporal <= {"stock"}
@@ -835,29 +1010,36 @@ class Resolver:
             for cue in cues.periods:
                 if cue.start < figure.end and figure.start < cue.end:
                     continue
-                if sentence is not None and self._own_clause_after(figure, cue, sentence):
+                if sentence is not None and self._own_clause_after(figure, cue.start, sentence):
                     continue  # "three zones followed, and in 2017 seven more opened"
+                if (
+                    stock
+                    and sentence is not None
+                    and self._event_date(cues, cue)
+                    and (sentence.clause(cue.start) != sentence.clause(figure.start))
+                ):
+                    continue  # "Fujian's zone, approved at the end of 2014, spans": the approval's
                 cost = self._cost(cue.start, cue.end, figure, sentence, base)
+                if base is None and self._belongs_to_another(cue, figure, siblings):
+                    # "from 18.1% in 2022 to 21.8% in the first half of 2024": 2022 is the
+                    # first figure's; it still serves a figure with no period of its own
+                    cost += _EARLIER_SENTENCE
                 if best is None or cost < best[0]:
                     best = (cost, cue)
-        note = None
-        here = self.ctx.sentences[index].block
+        if best is not None and best[1].backref:
+            return self._period_before(best[1], earlier, None)
         if best is None:
-            for j, cues, _ in earlier:
-                blocks_back = here - self.ctx.sentences[j].block
-                if blocks_back > (0 if stock else _FLOW_BLOCKS_BACK):
-                    break
-                # a stock takes no event date from before; a flow needs a span, not a day
-                usable = [c for c in cues.periods if not c.instant and not c.anaphoric]
-                if usable:
-                    best = (0, usable[-1])
-                    note = f"period from an earlier sentence ({usable[-1].text!r})"
-                    break
+            found = self._period_before(None, earlier, subjects, index=index, stock=stock)
+            if found[0] is not None:
+                return found
         if best is None:
             as_of = self.ctx.as_of
             if stock:
                 if as_of is None:
-                    return None, "no period stated and no as-of date (--as-of or date: in the front matter)"
+                    return (
+                        None,
+                        "no period stated and no as-of date (--as-of or date: in the front matter)",
+                    )
                 cue = PeriodCue(
                     figure.start, figure.start, "", as_of.isoformat(), as_of, as_of, True, now=True
                 )
@@ -868,19 +1050,76 @@ class Resolver:
             return self._the_year(cue, earlier)
         if cue.period is None:
             return None, f"relative period {cue.text!r} needs --as-of or date: in the front matter"
-        return cue, note
+        return cue, None
 
-    def _own_clause_after(self, figure: Quantity, cue: PeriodCue, sentence: Sentence) -> bool:
-        """A period in a later clause that a conjunction opens belongs to that clause."""
-        here, there = sentence.clause(figure.start), sentence.clause(cue.start)
+    def _period_before(
+        self,
+        ref: PeriodCue | None,
+        earlier: _Earlier,
+        subjects: list[str] | None,
+        *,
+        index: int = 0,
+        stock: bool = False,
+    ) -> tuple[PeriodCue | None, str | None]:
+        """The period an earlier sentence names: for "in that period" (``ref``) the last one
+        named in the section; otherwise the paragraph's, or, for a flow, an earlier paragraph's
+        about the same subject ("Friendship Pass ... grew 29.6%" takes no period from a
+        paragraph about the Qilu trains)."""
+        here = self.ctx.sentences[index].block
+        for j, cues, _ in earlier:
+            if ref is None:
+                blocks_back = here - self.ctx.sentences[j].block
+                if blocks_back > (0 if stock else _FLOW_BLOCKS_BACK):
+                    break
+                if blocks_back > 0 and not set(self._said.get(j, [])) & set(subjects or []):
+                    continue
+            # a stock takes no event date from before; a flow needs a span, not a day
+            usable = [c for c in cues.periods if c.period and not c.instant]
+            if usable:
+                cue = usable[-1]
+                if ref is not None:
+                    cue = PeriodCue(ref.start, ref.end, ref.text, cue.period, cue.first, cue.last)
+                    return cue, f"{ref.text!r} read as {cue.period}, the period named before"
+                return cue, f"period from an earlier sentence ({cue.text!r})"
+        if ref is not None:
+            return None, f"{ref.text!r}: no period named before it"
+        return None, None
+
+    def _event_date(self, cues: _Cues, cue: PeriodCue) -> bool:
+        """A date right after an event verb ("approved at the end of 2014") dates the event."""
+        words = [t.norm for t in cues.toks if t.end <= cue.start][-3:]
+        return bool(set(words) & _EVENT_WORDS)
+
+    @staticmethod
+    def _belongs_to_another(cue: PeriodCue, figure: Quantity, siblings: Sequence[Quantity]) -> bool:
+        """A period sits with the figure it is nearest to, and with the one before it on a tie."""
+
+        def fit(q: Quantity) -> tuple[int, int]:
+            if q.end <= cue.start:
+                return cue.start - q.end, 0
+            if cue.end <= q.start:
+                return q.start - cue.end, 1
+            return 0, 0
+
+        mine = fit(figure)
+        return any(
+            q.start != figure.start
+            and fit(q) < mine
+            # only a period between the two figures is in doubt; one before both covers both
+            and min(q.end, figure.end) <= cue.start
+            and cue.end <= max(q.start, figure.start)
+            for q in siblings
+        )
+
+    def _own_clause_after(self, figure: Quantity, at: int, sentence: Sentence) -> bool:
+        """A cue in a later clause that a conjunction opens belongs to that clause."""
+        here, there = sentence.clause(figure.start), sentence.clause(at)
         if there <= here:
             return False
-        opening = self.text[sentence.breaks[there - 1] : cue.start]
+        opening = self.text[sentence.breaks[there - 1] : at]
         return bool(_CONJUNCTION.match(opening))
 
-    def _the_year(
-        self, cue: PeriodCue, earlier: _Earlier
-    ) -> tuple[PeriodCue | None, str | None]:
+    def _the_year(self, cue: PeriodCue, earlier: _Earlier) -> tuple[PeriodCue | None, str | None]:
         """ "Throughout the year": the last year an earlier sentence names."""
         for _, cues, _ in earlier:
             for c in reversed(cues.periods):

@@ -21,19 +21,49 @@ from dataclasses import dataclass
 __all__ = ["PeriodCue", "canonical", "period_cues"]
 
 _MONTHS = (
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 )
 _MONTH = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
     r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
 )
-_ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
-_COUNT = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11,
+_ORDINAL = {
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
 }
-_YEAR = r"(?:(?:19|20)\d\d|this\s+year|last\s+year|the\s+previous\s+year|the\s+past\s+year|next\s+year|the\s+year)"
+_COUNT = {
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+}
+_YEAR = (
+    r"(?:(?:19|20)\d\d|this\s+year|last\s+year|the\s+previous\s+year|the\s+past\s+year"
+    r"|next\s+year|the\s+year)"
+)
 _Y = rf"(?P<year>{_YEAR})"
 
 
@@ -52,6 +82,8 @@ class PeriodCue:
     """ "throughout the year": the year an earlier sentence names."""
     now: bool = False
     """ "to date", "so far", "currently": the as-of date itself."""
+    backref: bool = False
+    """ "in that period", "over the same six months": the period named before."""
 
 
 def _month(word: str) -> int:
@@ -96,8 +128,11 @@ def _year(text: str | None, as_of: dt.date | None) -> int | None:
     if as_of is None:
         return None
     return {
-        "this year": as_of.year, "the year": as_of.year, "last year": as_of.year - 1,
-        "the previous year": as_of.year - 1, "the past year": as_of.year - 1,
+        "this year": as_of.year,
+        "the year": as_of.year,
+        "last year": as_of.year - 1,
+        "the previous year": as_of.year - 1,
+        "the past year": as_of.year - 1,
         "next year": as_of.year + 1,
     }[t]
 
@@ -105,7 +140,9 @@ def _year(text: str | None, as_of: dt.date | None) -> int | None:
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "ytd",
-        re.compile(r"\b(?:so\s+far\s+this\s+year|this\s+year\s+so\s+far|year[\s-]to[\s-]date)\b", re.I),
+        re.compile(
+            r"\b(?:so\s+far\s+this\s+year|this\s+year\s+so\s+far|year[\s-]to[\s-]date)\b", re.I
+        ),
     ),
     (
         "end",
@@ -125,7 +162,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "half_after",
-        re.compile(rf"(?<![\w-]){_Y}(?:\s*-?\s*H(?P<h>[12])|['’]s\s+(?P<ord>first|second)\s+half)\b", re.I),
+        re.compile(
+            rf"(?<![\w-]){_Y}(?:\s*-?\s*H(?P<h>[12])|['’]s\s+(?P<ord>first|second)\s+half)\b", re.I
+        ),
     ),
     (
         "half",
@@ -137,7 +176,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "quarter_after",
-        re.compile(rf"(?<![\w-]){_Y}(?:\s*-?\s*Q(?P<q>[1-4])|['’]s\s+(?P<ord>first|second|third|fourth)\s+quarter)\b", re.I),
+        re.compile(
+            rf"(?<![\w-]){_Y}(?:\s*-?\s*Q(?P<q>[1-4])|['’]s\s+(?P<ord>first|second|third|fourth)\s+quarter)\b",
+            re.I,
+        ),
     ),
     (
         "quarter",
@@ -194,6 +236,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"\b(?:throughout|during|for|over|in)\s+the\s+(?:whole\s+|full\s+|entire\s+)?year\b"
             r"(?!\s+(?:19|20)\d\d)"
             r"|\bthe\s+(?:whole|full|entire)\s+year\b|\bfull-year\b",
+            re.I,
+        ),
+    ),
+    (
+        "the_period",
+        re.compile(
+            r"\b(?:in|over|during|for|within)\s+(?:the|that|this)\s+(?:same\s+)?"
+            r"(?:period|time|quarter|half|(?:\w+\s+)?months)\b|\bthe\s+same\s+period\b",
             re.I,
         ),
     ),
@@ -256,13 +306,17 @@ def _read(kind: str, m: re.Match[str], text: str, as_of: dt.date | None) -> Peri
     if kind == "now":
         if as_of is None:
             return _unresolved(m)
-        return PeriodCue(m.start(), m.end(), m.group(0), as_of.isoformat(), as_of, as_of, True, now=True)
+        return PeriodCue(
+            m.start(), m.end(), m.group(0), as_of.isoformat(), as_of, as_of, True, now=True
+        )
     if kind == "ytd":
         if as_of is None:
             return _unresolved(m)
         return _cue(m, dt.date(as_of.year, 1, 1), as_of)
     if kind == "the_year":
         return PeriodCue(m.start(), m.end(), m.group(0), None, anaphoric=True)
+    if kind == "the_period":
+        return PeriodCue(m.start(), m.end(), m.group(0), None, backref=True)
     if kind == "day_noyear":
         if as_of is None:
             return _unresolved(m)
@@ -318,14 +372,18 @@ def _read(kind: str, m: re.Match[str], text: str, as_of: dt.date | None) -> Peri
 
 
 _HINT = re.compile(
-    r"\d|year|half|quarter|month|\bH[12]\b|\bQ[1-4]\b|now|today|date|so far|present|current"
+    r"\d|year|half|quarter|month|period|time|\bH[12]\b|\bQ[1-4]\b|now|today|date|so far|present"
+    r"|current"
     r"|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec",
     re.I,
 )
 
 
 def period_cues(text: str, start: int, end: int, as_of: dt.date | None) -> list[PeriodCue]:
-    """Every period cue in ``text[start:end]``, in order; a span is read once, by its most specific pattern."""
+    """Every period cue in ``text[start:end]``, in order.
+
+    A span is read once, by its most specific pattern.
+    """
     if not _HINT.search(text, start, end):
         return []
     taken: list[tuple[int, int]] = []

@@ -42,7 +42,8 @@ class Recall:
     def summary(self) -> str:
         return (
             f"{self.recovered} of {self.facts} curated facts recovered ({self.rate:.0%}); "
-            f"{self.in_full} ({self.full_rate:.0%}) also with the right metric, subject and period; "
+            f"{self.in_full} ({self.full_rate:.0%}) also with the right metric, subject and "
+            "period; "
             f"{self.candidates} candidates proposed"
         )
 
@@ -57,15 +58,18 @@ def measure_recall(project: Project) -> Recall:
     for fact in project.facts.to_dict("records"):
         result.facts += 1
         same = [
-            c for c in by_source.get(str(fact["source"]), [])
-            if (c.value, c.unit, c.qualifier) == (str(fact["value"]), str(fact["unit"]), str(fact["qualifier"]))
+            c
+            for c in by_source.get(str(fact["source"]), [])
+            if (c.value, c.unit, c.qualifier)
+            == (str(fact["value"]), str(fact["unit"]), str(fact["qualifier"]))
         ]
         if not same:
             result.missed.append(str(fact["id"]))
             continue
         result.recovered += 1
         if any(
-            (c.metric, c.subject, c.period) == (str(fact["metric"]), str(fact["subject"]), str(fact["period"]))
+            (c.metric, c.subject, c.period)
+            == (str(fact["metric"]), str(fact["subject"]), str(fact["period"]))
             for c in same
         ):
             result.in_full += 1

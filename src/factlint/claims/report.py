@@ -7,7 +7,8 @@ JSON shape (``schema`` ``factlint-claims/1``; new optional keys may be added)::
       "project": "main",
       "as_of": "2024-09-12" | null,           # --as-of, if given
       "drafts": [{"path", "kind", "title", "date", "claims", "verdicts": {...}}],
-      "summary": {"claims": 12, "supported": 8, "contradicted": 2, "unsupported": 1, "ambiguous": 1},
+      "summary": {"claims": 12, "supported": 8, "contradicted": 2, "unsupported": 1,
+                  "ambiguous": 1},
       "gate": {"fail_on": "contradicted", "failing": 2, "passed": false},
       "claims": [{"draft", "line", "column", "end_line", "end_column", "text", "sentence",
                   "value", "unit", "scale", "qualifier", "metric", "subject", "period",
@@ -44,7 +45,9 @@ __all__ = ["FAIL_ON", "claims_data", "render_json", "render_text"]
 SCHEMA = "factlint-claims/1"
 FAIL_ON = ("contradicted", "unsupported", "never")
 _STYLE = {
-    "supported": "green", "contradicted": "bold red", "unsupported": "yellow",
+    "supported": "green",
+    "contradicted": "bold red",
+    "unsupported": "yellow",
     "ambiguous": "magenta",
 }
 
@@ -85,11 +88,19 @@ def claims_data(
                 continue
             src = sources.get(row.source, {})
             cited[fact_id] = {
-                "quote": row.quote, "source": row.source, "source_title": src.get("title", ""),
-                "publisher": src.get("publisher", ""), "source_date": src.get("date", ""),
-                "url": src.get("url", ""), "subject": row.subject, "metric": row.metric,
-                "period": row.period, "value": row.value, "unit": row.unit,
-                "qualifier": row.qualifier, "as_written": row.as_written,
+                "quote": row.quote,
+                "source": row.source,
+                "source_title": src.get("title", ""),
+                "publisher": src.get("publisher", ""),
+                "source_date": src.get("date", ""),
+                "url": src.get("url", ""),
+                "subject": row.subject,
+                "metric": row.metric,
+                "period": row.period,
+                "value": row.value,
+                "unit": row.unit,
+                "qualifier": row.qualifier,
+                "as_written": row.as_written,
             }
     fail = failing(all_claims, fail_on)
     return {
@@ -98,8 +109,11 @@ def claims_data(
         "as_of": as_of.isoformat() if as_of else None,
         "drafts": [
             {
-                "path": label, "kind": draft.kind, "title": draft.title,
-                "date": draft.date.isoformat() if draft.date else None, "claims": len(claims),
+                "path": label,
+                "kind": draft.kind,
+                "title": draft.title,
+                "date": draft.date.isoformat() if draft.date else None,
+                "claims": len(claims),
                 "verdicts": {v: sum(1 for c in claims if c.verdict == v) for v in VERDICTS},
             }
             for draft, label, claims in drafts
@@ -139,11 +153,16 @@ def render_text(data: dict[str, Any], console: Console | None = None) -> str:
         table.add_column("reading · why", ratio=1)
         for c in claims:
             reading = " · ".join(
-                str(x) for x in (c["metric"] or "metric ?", c["subject"] or "subject ?",
-                                 c["period"] or "no period")
+                str(x)
+                for x in (
+                    c["metric"] or "metric ?",
+                    c["subject"] or "subject ?",
+                    c["period"] or "no period",
+                )
             )
             table.add_row(
-                f"{c['line']}:{c['column']}", escape(c["text"]),
+                f"{c['line']}:{c['column']}",
+                escape(c["text"]),
                 f"[{_STYLE[c['verdict']]}]{c['verdict']}[/]",
                 f"{escape(reading)}\n[dim]{escape(c['reason'])}[/]",
             )

@@ -24,13 +24,63 @@ MAX_SENTENCE = 1500
 
 # words after which a full stop does not end a sentence
 _ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "no", "nos", "st", "co", "ltd", "inc", "corp", "dept",
-    "gov", "gen", "jr", "sr", "vs", "etc", "approx", "fig", "art", "sec", "vol", "pp", "p",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "e.g", "i.e", "u.s", "u.k", "u.n", "a.m", "p.m", "cf", "al", "ed", "eds", "est",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "no",
+    "nos",
+    "st",
+    "co",
+    "ltd",
+    "inc",
+    "corp",
+    "dept",
+    "gov",
+    "gen",
+    "jr",
+    "sr",
+    "vs",
+    "etc",
+    "approx",
+    "fig",
+    "art",
+    "sec",
+    "vol",
+    "pp",
+    "p",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "e.g",
+    "i.e",
+    "u.s",
+    "u.k",
+    "u.n",
+    "a.m",
+    "p.m",
+    "cf",
+    "al",
+    "ed",
+    "eds",
+    "est",
 }
-_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9\u4e00-\u9fff])|[。！？；]+[”’」』]*|\n{2,}")
-_CLAUSE = re.compile(r"[,;:]\s|\s[\u2013\u2014-]{1,2}\s|[\u2014（）()，；：]|\s\|\s")
+_END = re.compile(
+    r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9\u4e00-\u9fff])|[。！？；]+[”’」』]*|\n{2,}"
+)
+_CLAUSE = re.compile(
+    r"[;:]\s|,\s(?!(?:19|20)\d\d\b)|\s[\u2013\u2014-]{1,2}\s|[\u2014（）()，；：]|\s\|\s"
+)  # not the comma of "September 29, 2013"
 _TOKEN = re.compile(r"[\u3400-\u9fff]|[^\W_\u3400-\u9fff]+(?:['’][A-Za-z]{1,2}\b)?")
 
 
@@ -43,6 +93,7 @@ class Token:
     plural: bool = False
 
 
+@lru_cache(maxsize=65536)
 def _norm(word: str) -> str:
     w = word.lower().replace("’", "'")
     if w.endswith("'s"):
@@ -135,7 +186,8 @@ def sentences(
     ends = [m for m in _END.finditer(text, start, end)]
     if line_breaks:
         ends += [
-            m for m in _LINE_END.finditer(text, start, end)
+            m
+            for m in _LINE_END.finditer(text, start, end)
             if not _CONTINUES.search(text, max(start, m.start() - 8), m.start())
         ]
         ends.sort(key=lambda m: m.start())

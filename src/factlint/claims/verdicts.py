@@ -74,18 +74,31 @@ class FactBase:
             return
         table = normalise_facts(facts, registries)
         usable = table[
-            table["base_lo"].notna() & table["base_hi"].notna() & table["start"].notna()
+            table["base_lo"].notna()
+            & table["base_hi"].notna()
+            & table["start"].notna()
             & table["end"].notna()
         ]
         for rec in usable.to_dict("records"):
             row = FactRow(
-                id=str(rec["id"]), source=str(rec["source"]), quote=str(rec["quote"]),
-                subject=str(rec["subject"]), metric=str(rec["metric"]), period=str(rec["period"]),
-                value=str(rec["value"]), unit=str(rec["unit"]), qualifier=str(rec["qualifier"]),
-                base=(float(rec["base_lo"]), float(rec["base_hi"]), bool(rec["lo_open"]),
-                      bool(rec["hi_open"])),
+                id=str(rec["id"]),
+                source=str(rec["source"]),
+                quote=str(rec["quote"]),
+                subject=str(rec["subject"]),
+                metric=str(rec["metric"]),
+                period=str(rec["period"]),
+                value=str(rec["value"]),
+                unit=str(rec["unit"]),
+                qualifier=str(rec["qualifier"]),
+                base=(
+                    float(rec["base_lo"]),
+                    float(rec["base_hi"]),
+                    bool(rec["lo_open"]),
+                    bool(rec["hi_open"]),
+                ),
                 factor=float(rec["factor"]),
-                start=pd.Timestamp(rec["start"]).date(), end=pd.Timestamp(rec["end"]).date(),
+                start=pd.Timestamp(rec["start"]).date(),
+                end=pd.Timestamp(rec["end"]).date(),
             )
             self.rows[row.id] = row
             self._by_key[(row.subject, row.metric)].append(row)
@@ -121,7 +134,8 @@ def claim_intervals(
         return []
     values = [v for v, _, _, _ in figures]
     iv = written(
-        values, [q for _, q, _, _ in figures],
+        values,
+        [q for _, q, _, _ in figures],
         discrete=[d == "count" for _, _, d, _ in figures],
         nonnegative=[not v.startswith("-") for v in values],
     )
@@ -131,7 +145,9 @@ def claim_intervals(
         if dimension is None or factor is None or math.isnan(lo) or math.isnan(hi):
             out.append(None)
             continue
-        out.append(ClaimValue((lo * factor, hi * factor, lo_open, hi_open), value, "", qualifier, None))
+        out.append(
+            ClaimValue((lo * factor, hi * factor, lo_open, hi_open), value, "", qualifier, None)
+        )
     return out
 
 
@@ -141,6 +157,8 @@ class Judgement:
     reason: str
     facts: list[str] = field(default_factory=list)
     """Ids of the facts the verdict rests on: those that agree, or those that disagree."""
+    exact: bool = False
+    """Supported by a fact written with the very same digits."""
 
 
 def _agree(claim: ClaimValue, rows: list[FactRow]) -> list[bool]:
@@ -148,8 +166,10 @@ def _agree(claim: ClaimValue, rows: list[FactRow]) -> list[bool]:
         return []
     a = Interval.of(*[[v] * len(rows) for v in claim.base])
     b = Interval.of(
-        [r.base[0] for r in rows], [r.base[1] for r in rows],
-        [r.base[2] for r in rows], [r.base[3] for r in rows],
+        [r.base[0] for r in rows],
+        [r.base[1] for r in rows],
+        [r.base[2] for r in rows],
+        [r.base[3] for r in rows],
     )
     return [bool(x) for x in compare(a, b, "==").consistent]
 
@@ -168,6 +188,10 @@ def _number(x: float) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def _same_figure(claim: ClaimValue, row: FactRow) -> bool:
+    return _digits(claim.value) == _digits(row.value) and len(_digits(claim.value)) >= 3
+
+
 def _digits(value: str) -> str:
     return value.lstrip("-").replace(".", "").lstrip("0")
 
@@ -178,8 +202,9 @@ def describe_gap(claim: ClaimValue, row: FactRow) -> str:
     c_mid = _mid(claim.base[0], claim.base[1]) / row.factor
     f_mid = _mid(row.base[0], row.base[1]) / row.factor
     if is_scale_slip(claim, row):
-        return (f"the draft has {claim.unit} for {row.unit} "
-                f"(×{_number(c_mid / f_mid)}, a scale error)")
+        return (
+            f"the draft has {claim.unit} for {row.unit} (×{_number(c_mid / f_mid)}, a scale error)"
+        )
     if not (math.isfinite(c_mid) and math.isfinite(f_mid)):
         return "the draft's figure cannot meet it"
     diff = c_mid - f_mid
@@ -221,9 +246,13 @@ def _verdict_on(claim: ClaimValue, rows: list[FactRow], where: str) -> Judgement
     agree = _agree(claim, rows)
     ok = [r for r, a in zip(rows, agree, strict=True) if a]
     if ok:
-        return Judgement("supported", f"agrees with {', '.join(_cite(r) for r in ok)}{where}",
-                         [r.id for r in ok])
-    shown = {}
+        return Judgement(
+            "supported",
+            f"agrees with {', '.join(_cite(r) for r in ok)}{where}",
+            [r.id for r in ok],
+            exact=any(_same_figure(claim, r) for r in ok),
+        )
+    shown: dict[tuple[str, str], FactRow] = {}
     for r in rows:  # one line per distinct figure: "22" stated by three facts is said once
         shown.setdefault((r.as_written, r.period), r)
     detail = "; ".join(f"{_says(r)}: {describe_gap(claim, r)}" for r in list(shown.values())[:3])
@@ -233,7 +262,9 @@ def _verdict_on(claim: ClaimValue, rows: list[FactRow], where: str) -> Judgement
 def judge(claim: ClaimValue, reading: Reading, facts: FactBase) -> Judgement:
     """The verdict of the fact base on one reading of a figure."""
     if reading.metric is None:
-        return Judgement("unsupported", "metric unknown: no metric of the figure's kind is named near it")
+        return Judgement(
+            "unsupported", "metric unknown: no metric of the figure's kind is named near it"
+        )
     if reading.subject is None:
         return Judgement("unsupported", f"subject unknown for `{reading.metric}`")
     rows = facts.facts(reading.subject, reading.metric)
@@ -273,8 +304,7 @@ def _without_period(
             [latest.id],
         )
     known = ", ".join(_cite(r) for r in rows[:3])
-    return Judgement("unsupported", f"no period stated, and no fact for {key} agrees ({known})",
-                     [])
+    return Judgement("unsupported", f"no period stated, and no fact for {key} agrees ({known})", [])
 
 
 def _flow(claim: ClaimValue, rows: list[FactRow], reading: Reading, key: str) -> Judgement:
@@ -295,8 +325,12 @@ def _flow(claim: ClaimValue, rows: list[FactRow], reading: Reading, key: str) ->
         return Judgement("unsupported", f"no fact for {key} up to {reading.period}", [])
     agree = _agree(claim, rows)
     elsewhere = [  # the same figure as written, stated for another period
-        r for r, a in zip(rows, agree, strict=True)
-        if a and _digits(r.value) == _digits(claim.value) and r.qualifier == claim.qualifier
+        r
+        for r, a in zip(rows, agree, strict=True)
+        if a
+        and _digits(r.value) == _digits(claim.value)
+        and r.qualifier == claim.qualifier
+        and r.start != r.end  # a flow dated to one day is a figure "as reported then"
     ]
     if elsewhere and _distinctive(claim):
         r = elsewhere[0]
@@ -306,8 +340,9 @@ def _flow(claim: ClaimValue, rows: list[FactRow], reading: Reading, key: str) ->
             [r.id],
         )
     periods = ", ".join(sorted({r.period for r in rows}))
-    return Judgement("unsupported", f"no fact for {key} in {reading.period} (facts for {periods})",
-                     [])
+    return Judgement(
+        "unsupported", f"no fact for {key} in {reading.period} (facts for {periods})", []
+    )
 
 
 def _distinctive(claim: ClaimValue) -> bool:
@@ -347,8 +382,11 @@ def _stock(
     if before:
         latest = before[-1]
         if _agree(claim, [latest])[0]:
-            return Judgement("supported", f"agrees with the latest fact before {reading.period}, "
-                             f"{_cite(latest)}", [latest.id])
+            return Judgement(
+                "supported",
+                f"agrees with the latest fact before {reading.period}, {_cite(latest)}",
+                [latest.id],
+            )
         if not cumulative:
             return Judgement(
                 "contradicted",
@@ -363,15 +401,20 @@ def _stock(
             [],
         )
     periods = ", ".join(sorted({r.period for r in rows}))
-    return Judgement("unsupported", f"no fact for {key} in {reading.period} (facts for {periods})", [])
+    return Judgement(
+        "unsupported", f"no fact for {key} in {reading.period} (facts for {periods})", []
+    )
 
 
-def lookalikes(claim: ClaimValue, reading: Reading, facts: FactBase, dimension: str) -> list[FactRow]:
+def lookalikes(
+    claim: ClaimValue, reading: Reading, facts: FactBase, dimension: str
+) -> list[FactRow]:
     """Facts of the same subject and period, of *another* metric, that the figure agrees with."""
     if reading.subject is None or reading.first is None or reading.last is None:
         return []
     others = [
-        r for r in facts.of_subject(reading.subject)
+        r
+        for r in facts.of_subject(reading.subject)
         if r.metric != reading.metric
         and facts.registries.metrics.get(r.metric) is not None
         and facts.registries.metrics[r.metric].dimension == dimension
@@ -379,4 +422,3 @@ def lookalikes(claim: ClaimValue, reading: Reading, facts: FactBase, dimension: 
     ]
     agree = _agree(claim, others)
     return [r for r, a in zip(others, agree, strict=True) if a]
-

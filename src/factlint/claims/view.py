@@ -11,6 +11,7 @@ claims, and at most :data:`MAX_VIEW_CLAIMS` of them, saying how many were left o
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from typing import Any
 
@@ -28,7 +29,9 @@ FULL_TEXT_LIMIT = 300_000
 FACTS_PER_CARD = 3
 
 
-def _pieces(text: str, start: int, end: int, marks: list[tuple[int, Claim, int]]) -> list[dict[str, Any]]:
+def _pieces(
+    text: str, start: int, end: int, marks: list[tuple[int, Claim, int]]
+) -> list[dict[str, Any]]:
     """``text[start:end]`` cut into plain runs and marked claims."""
     out: list[dict[str, Any]] = []
     at = start
@@ -45,27 +48,44 @@ def _pieces(text: str, start: int, end: int, marks: list[tuple[int, Claim, int]]
     return out
 
 
+def _marked(fact: dict[str, Any]) -> tuple[str, str, str]:
+    """The fact's quote cut around its figure, so that the figure can be shown in bold."""
+    quote, value = str(fact.get("quote", "")), str(fact.get("value", ""))
+    digits = value.lstrip("-")
+    whole, dot, frac = digits.partition(".")
+    grouped = f"{int(whole):,}{dot}{frac}" if whole.isdigit() and len(whole) > 3 else digits
+    for written in (grouped, digits):
+        m = re.search(rf"(?<![\d.,]){re.escape(written)}(?![\d])", quote) if written else None
+        if m:
+            return quote[: m.start()], quote[m.start() : m.end()], quote[m.end() :]
+    return quote, "", ""
+
+
 def _card(number: int, claim: Claim, facts: dict[str, Any]) -> dict[str, Any]:
     evidence = []
     for fact_id in claim.facts[:FACTS_PER_CARD]:
         fact = facts.get(fact_id)
         if fact is None:
             continue
-        evidence.append({"id": fact_id, **fact, "link": safe_url(fact.get("url", ""))})
+        evidence.append(
+            {"id": fact_id, **fact, "link": safe_url(fact.get("url", "")), "parts": _marked(fact)}
+        )
     return {
         "number": number,
         "claim": claim,
         "reason": segments(claim.reason),
         "evidence": evidence,
         "more_facts": max(0, len(claim.facts) - FACTS_PER_CARD),
-        "readings": [
-            {**r, "reason": segments(r["reason"])} for r in claim.readings
-        ],
+        "readings": [{**r, "reason": segments(r["reason"])} for r in claim.readings],
     }
 
 
 def _draft_view(
-    draft: Draft, label: str, claims: list[Claim], facts: dict[str, Any], first_number: int,
+    draft: Draft,
+    label: str,
+    claims: list[Claim],
+    facts: dict[str, Any],
+    first_number: int,
     budget: int,
 ) -> dict[str, Any]:
     shown = claims[:budget]
@@ -85,17 +105,26 @@ def _draft_view(
             body: dict[str, Any] = {"cells": cells}
         else:
             body = {"pieces": _pieces(draft.text, block.start, block.end, marks)}
-        rows.append({
-            "kind": block.kind, **body,
-            "cards": [_card(number, claim, facts) for number, claim, _ in marks],
-        })
+        rows.append(
+            {
+                "kind": block.kind,
+                **body,
+                "cards": [_card(number, claim, facts) for number, claim, _ in marks],
+            }
+        )
     return {
-        "label": label, "title": draft.title, "kind": draft.kind,
+        "label": label,
+        "title": draft.title,
+        "kind": draft.kind,
         "date": draft.date.isoformat() if draft.date else None,
-        "rows": rows, "claims": len(claims), "omitted": len(claims) - len(shown),
+        "rows": rows,
+        "claims": len(claims),
+        "omitted": len(claims) - len(shown),
         "excerpt": only_claims,
-        "counts": {v: sum(1 for c in claims if c.verdict == v) for v in
-                   ("supported", "contradicted", "unsupported", "ambiguous")},
+        "counts": {
+            v: sum(1 for c in claims if c.verdict == v)
+            for v in ("supported", "contradicted", "unsupported", "ambiguous")
+        },
     }
 
 

@@ -77,7 +77,8 @@ def check(ctx: RuleContext, params: CompareParams) -> RuleResult:
     yuan" and "4100 billion yuan" compare correctly; written precision and
     qualifiers make each side an interval, and only intervals that cannot satisfy
     the relation are reported. A left fact without a partner is reported as
-    unverifiable. `match: []` compares every pair (at most 10,000 pairs).
+    unverifiable. `match: []` compares every pair (at most 10,000 pairs, or ten per
+    fact in a larger selection).
 
     Failing example:
 

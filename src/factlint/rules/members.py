@@ -272,12 +272,15 @@ def _flatten(groups: Iterable[Ids]) -> Ids:
 
 
 def _ids_by(frame: pd.DataFrame, key: str, column: str, n: int) -> list[Ids]:
-    """Per key 0..n-1, the ids collected in ``column`` (tuples) of its rows."""
-    out: list[Ids] = [()] * n
-    if len(frame):
-        for k, ids in frame.groupby(key, sort=False)[column].agg(_flatten).items():
-            out[int(k)] = ids
-    return out
+    """Per key 0..n-1, the ids collected in ``column`` (tuples) of its rows, in row order.
+
+    One pass over the rows: a pandas group-by with a Python aggregation would
+    cost a call per key.
+    """
+    collected: list[list[str]] = [[] for _ in range(n)]
+    for k, ids in zip(frame[key].tolist(), frame[column].tolist(), strict=True):
+        collected[int(k)].extend(ids)
+    return [tuple(dict.fromkeys(ids)) for ids in collected]
 
 
 def _existence(ctx: RuleContext, params: MembersParams, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -552,9 +555,10 @@ def _latest(candidates: pd.DataFrame, n: int) -> pd.DataFrame:
         lo=("max_lo", "first"), hi=("min_hi", "first"), lo_open=("meet_lo_open", "any"),
         hi_open=("meet_hi_open", "any"), hull_lo=("min_lo", "first"), hull_hi=("max_hi", "first"),
         hull_lo_closed=("hull_lo_closed", "any"), hull_hi_closed=("hull_hi_closed", "any"),
-        ids=("origin", _flatten), rows=("text", "size"), text=("text", "first"),
-        unit=("unit", "first"),
+        rows=("text", "size"), text=("text", "first"), unit=("unit", "first"),
     )
+    ids = _ids_by(c, "pair", "origin", n)
+    agg["ids"] = pd.Series([ids[int(k)] for k in agg.index], index=agg.index, dtype=object)
     meet = Interval(
         agg["lo"].to_numpy(dtype=float), agg["hi"].to_numpy(dtype=float),
         agg["lo_open"].to_numpy(dtype=bool), agg["hi_open"].to_numpy(dtype=bool),

@@ -27,8 +27,11 @@ from factlint.rules.wording import QUALIFIER_WORDS, computed_text, with_unit
 CompareOp = Literal["<", "<=", ">", ">=", "=="]
 CompareKey = Literal["subject", "period", "metric", "source"]
 
-#: More pairs than this means the match keys are too loose to be meant.
+#: More pairs than this, and more than :data:`PAIRS_PER_FACT` per fact, means the match
+#: keys are too loose to be meant. (A large project may pair a hundred thousand facts
+#: one to one: the guard is against a product of the selections, not against size.)
 MAX_PAIRS = 10_000
+PAIRS_PER_FACT = 10
 
 
 
@@ -83,7 +86,8 @@ def pair_facts(
     canonical first and last day (``same``), or with the left period inside the
     right one (``within``); ``member``: the left subject is a (transitive)
     member of the right subject. No key pairs everything. A fact is never paired
-    with itself. More than :data:`MAX_PAIRS` pairs is a rule-set error.
+    with itself. More than :data:`MAX_PAIRS` pairs, and more than :data:`PAIRS_PER_FACT`
+    per fact, is a rule-set error.
     """
     left = left.reset_index(drop=True)
     right = right.reset_index(drop=True)
@@ -141,12 +145,13 @@ def _guard(
         count = int((sizes["a"] * sizes["b"]).sum())
     else:
         count = len(lk) * len(rk)
-    if count > MAX_PAIRS:
+    limit = max(MAX_PAIRS, PAIRS_PER_FACT * (len(lk) + len(rk)))
+    if count > limit:
         named = ", ".join(keys) if keys else "nothing"
         raise RuleSetError(
             ctx.rule.file,
             f"rules[{ctx.rule.id}].match",
-            f"matching on {named} pairs {count:,} facts (more than {MAX_PAIRS:,}); "
+            f"matching on {named} pairs {count:,} facts (more than {limit:,}); "
             "add match keys (subject, period, ...) or narrow the selectors",
         )
 

@@ -356,3 +356,19 @@ def test_find_quantities_reads_chinese_numerals_and_hyphenated_units(
     text: str, expected: list[tuple[str, str, str]]
 ) -> None:
     assert [fields(q) for q in find_quantities(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rose from 18.1% in 2022 to 21.8% in 2024",
+         [("18.1", "percent", "exact"), ("21.8", "percent", "exact")]),
+        ("the zone is spread over three areas", [("3", "count", "exact")]),
+        ("over 20 billion yuan", [("20", "billion yuan", "more_than")]),
+        ("2 to 3 days", [("2-3", "day", "range")]),
+    ],
+)
+def test_a_year_before_to_and_over_after_spread_are_not_ranges_or_bounds(
+    text: str, expected: list[tuple[str, str, str]]
+) -> None:
+    assert [(q.value, q.unit, q.qualifier) for q in find_quantities(text)] == expected

@@ -243,6 +243,78 @@ def diff(
     return diff_reports(old, new, fmt.value)
 
 
+class ClaimsFormat(StrEnum):
+    text = "text"
+    json = "json"
+    html = "html"
+
+
+class ClaimsFailOn(StrEnum):
+    contradicted = "contradicted"
+    unsupported = "unsupported"
+    never = "never"
+
+
+@app.command()
+@guarded
+def claims(
+    drafts: Annotated[
+        list[Path], typer.Argument(help="Drafts to check: Markdown, plain text or HTML.")
+    ],
+    project_dir: Annotated[
+        Path, typer.Option("--project", help="Project directory holding facts/.")
+    ] = Path("."),
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", metavar="YYYY-MM-DD",
+            help="Date the drafts speak from ('last year', 'to date') [default: the front "
+            "matter's date:].",
+        ),
+    ] = None,
+    fmt: Annotated[
+        ClaimsFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ClaimsFormat.text,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the output here instead of stdout.")
+    ] = None,
+    fail_on: Annotated[
+        ClaimsFailOn,
+        typer.Option(help="Exit 1 on a contradicted claim, on any claim not supported, or never."),
+    ] = ClaimsFailOn.contradicted,
+) -> int:
+    """Check every figure in drafts against the fact base: supported, contradicted, unsupported."""
+    from factlint.commands.claims import run_claims_command
+
+    return run_claims_command(
+        drafts, project_dir=project_dir, as_of=as_of, fmt=fmt.value, output=output,
+        fail_on=fail_on.value,
+    )
+
+
+@app.command()
+@guarded
+def extract(
+    source: Annotated[
+        Path, typer.Argument(help="A source document (plain text, Markdown or HTML).")
+    ],
+    project_dir: Annotated[
+        Path, typer.Option("--project", help="Project directory holding facts/.")
+    ] = Path("."),
+    source_id: Annotated[
+        str | None,
+        typer.Option("--source-id", help="Source id for the rows [default: the file name's stem]."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the CSV here instead of stdout.")
+    ] = None,
+) -> int:
+    """Propose candidate fact rows (CSV, with a review column) from a source document."""
+    from factlint.commands.claims import run_extract_command
+
+    return run_extract_command(source, project_dir=project_dir, source_id=source_id, output=output)
+
+
 def _one_line(message: str) -> str:
     """Escape line breaks, control and bidirectional characters: an error is one line."""
     out = []

@@ -171,7 +171,7 @@ _FIGURE = re.compile(
         between\s+(?P<b1>{_NUM})\s+and\s+(?P<b2>{_NUM})
       | (?P<compound>{_NUM}\s*(?:{_SCALE})(?:\s*{_NUM}\s*(?:{_SCALE}))+)
       | (?P<r1>{_NUM})\s*[-\u2013\u2014~～至到]\s*(?P<r2>{_NUM})
-      | (?<![Ff]rom\s)(?P<t1>{_NUM})\s+to\s+(?P<t2>{_NUM})
+      | (?<![Ff]rom\s)(?!(?:19|20)\d\d\s+to\s)(?P<t1>{_NUM})\s+to\s+(?P<t2>{_NUM})
       | (?P<n1>{_NUM})
     )
     (?P<cnmore>余|多)?
@@ -240,6 +240,7 @@ _LABEL_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _MASK = "\ue000"
+_SPREAD = re.compile(r"\b(?:spread|spreads|spreading|scattered|distributed|divided|split)\s+$", re.I)
 
 # -- where to look ------------------------------------------------------------------
 #
@@ -439,6 +440,10 @@ def _build(m: re.Match[str], text: str) -> Quantity:
         )
         if g["cnmore"]:
             qualifier = "more_than"
+        elif g["qual"] and g["qual"].strip().lower() == "over" and _SPREAD.search(
+            text, max(0, m.start() - 20), m.start()
+        ):
+            qualifier = "exact"  # "spread over three areas": a place, not a bound
         suffix = (g["cnsuf"] or "").strip()
         if suffix:
             qualifier = {"左右": "approx", "以上": "at_least", "以下": "at_most"}[suffix]

@@ -75,6 +75,11 @@ def _reports(project: Path, outside: Path) -> None:
     run_cli("check", clean, "--format", "json", "--no-report", "--output", outside / "new.json")
 
 
+def _draft(project: Path, outside: Path) -> None:
+    """A short draft with one figure and no contradiction."""
+    (outside / "draft.md").write_text("The zones are new this year.\n", encoding="utf-8")
+
+
 def _gx_suite(project: Path, outside: Path) -> None:
     suite = {
         "name": "ids",
@@ -139,10 +144,15 @@ COMMANDS: list[Command] = [
         "gx export", ("gx", "export", "{project}", "--output", "{outside}/suite.json"),
         "factlint.gx.export:checked_export",
     ),
-    # Being added by colleagues: fill in `clean` and `fault` when they land; until
-    # then only the generic cases (--help, an unknown option) run for them.
-    Command("claims", None, None),
-    Command("extract", None, None),
+    Command(
+        "claims", ("claims", "{outside}/draft.md", "--project", "{project}"),
+        "factlint.commands.claims:read_draft", setup=_draft,
+    ),
+    Command(
+        "extract", ("extract", "{outside}/draft.md", "--project", "{project}",
+                    "--output", "{outside}/candidates.csv"),
+        "factlint.commands.claims:extract_file", setup=_draft,
+    ),
 ]
 
 COMMAND_CASES: list[Case] = [

@@ -85,11 +85,15 @@ def neutralise(column: str, cell: str) -> str:
 
 
 def render_csv(rows: list[Candidate]) -> str:
+    """CSV with ``\n`` line ends; a row holding a carriage return is quoted throughout, so
+    that a reader keeps the ``\r`` inside its cell instead of ending the row there."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(COLUMNS)
     for candidate in rows:
-        writer.writerow([neutralise(c, v) for c, v in zip(COLUMNS, candidate.row(), strict=True)])
+        cells = [neutralise(c, v) for c, v in zip(COLUMNS, candidate.row(), strict=True)]
+        (quoted if any("\r" in cell for cell in cells) else writer).writerow(cells)
     return buffer.getvalue()
 
 

@@ -1,4 +1,4 @@
-"""Developer sessions: `nox -s tests lint typecheck audit`."""
+"""Developer sessions: `nox -s tests lint typecheck audit`; `nox -s bench` on demand."""
 
 from __future__ import annotations
 
@@ -34,3 +34,15 @@ def audit(session: nox.Session) -> None:
     """Run factlint on the bundled FTZ fact base, as CI gate and report writer."""
     session.install("-e", ".")
     session.run("factlint", "check", ".", "--gx", "--fail-on", "error")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Time the engine and the CLI on synthetic corpora of 10k, 100k and 1M facts.
+
+    Corpora are generated once under /tmp/factlint-bench (never in the repository);
+    `nox -s bench -- --sizes 10k,100k --repeat 5` passes options to bench/run.py.
+    The tables of bench/RESULTS.md come from `-- --markdown FILE`.
+    """
+    session.install("-e", ".")
+    session.run("python", "bench/run.py", *session.posargs)

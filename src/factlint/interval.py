@@ -385,20 +385,27 @@ def written(
     """
     texts = np.atleast_1d(np.asarray(value_text, dtype=object))
     n = texts.shape[0]
+    # a fact table repeats values and qualifiers: each distinct text is read once, and
+    # the per-row arrays are gathered from the distinct ones (``codes``)
+    codes, distinct = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=False)
     # StringDtype turns None/NaN into <NA>, which every pattern below rejects
-    text = pd.Series(texts, dtype=object).astype("string")
-    qual = (
-        pd.Series(_broadcast(qualifier, n, object), dtype=object)
-        .astype(str)
-        .str.strip()
-        .str.lower()
+    text = pd.Series(distinct, dtype=object).astype("string")
+    q_codes, q_distinct = pd.factorize(
+        pd.Series(_broadcast(qualifier, n, object), dtype=object), use_na_sentinel=False
     )
+    qual = pd.Series(
+        pd.Series(q_distinct, dtype=object).astype(str).str.strip().str.lower().to_numpy()[q_codes]
+    )
+
+    def per_row(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.take(codes).reset_index(drop=True)
+
     is_discrete = _broadcast(discrete, n, bool)
     can_be_negative = ~_broadcast(nonnegative, n, bool)
     tol = _broadcast(approx_tolerance, n, float)
     date_unit = _broadcast(date, n, bool)
 
-    single = text.str.extract(_SINGLE)
+    single = per_row(text.str.extract(_SINGLE))
     is_single = single["int"].notna().to_numpy()
     x, p_lo, p_hi = _precise(single["sign"], single["int"], single["frac"], is_discrete)
     size = np.abs(x)
@@ -408,7 +415,7 @@ def written(
     is_range = (qual == "range").to_numpy(dtype=bool, copy=True)
     a_lo = b_hi = nan
     if is_range.any():
-        rng = text.str.extract(_RANGE)
+        rng = per_row(text.str.extract(_RANGE))
         a_value, a_lo, _ = _precise(rng["a_sign"], rng["a_int"], rng["a_frac"], is_discrete)
         b_value, _, b_hi = _precise(rng["b_sign"], rng["b_int"], rng["b_frac"], is_discrete)
         is_range &= rng["a_int"].notna().to_numpy()
@@ -417,7 +424,7 @@ def written(
     is_date = np.zeros(n, dtype=bool)
     first = last = nan
     if text.str.contains("-", regex=False).any() or date_unit.any():
-        dates = text.str.extract(_DATE)
+        dates = per_row(text.str.extract(_DATE))
         has_month = dates["m"].notna().to_numpy()
         is_date = dates["y"].notna().to_numpy() & (has_month | date_unit) & ~is_range
         if is_date.any():

@@ -20,22 +20,26 @@ from factlint.quantity import Quantity, find_quantities, format_quantity
 from factlint.tables import FILE_COLUMN, LINE_COLUMN
 
 _SPACE = re.compile(r"\s+")
-_QUOTES = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u00a0": " ",
-        "\u2009": " ",
-        "\u202f": " ",
-    }
+_OTHER_SPACE = re.compile(r"[^\S ]")
+_FOLDS = (
+    ("\u2018", "'"),
+    ("\u2019", "'"),
+    ("\u201c", '"'),
+    ("\u201d", '"'),
+    ("\u00a0", " "),
+    ("\u2009", " "),
+    ("\u202f", " "),
 )
 
 
 def normalise(text: str) -> str:
     """Fold whitespace runs and curly quotes, the only differences provenance forgives."""
-    return _SPACE.sub(" ", text.translate(_QUOTES)).strip()
+    if text.isascii() and "  " not in text and _OTHER_SPACE.search(text) is None:
+        return text.strip()  # nothing to fold: the common case, kept cheap
+    for curly, plain in _FOLDS:
+        if curly in text:
+            text = text.replace(curly, plain)
+    return _SPACE.sub(" ", text).strip()
 
 
 @lru_cache(maxsize=65536)
@@ -91,13 +95,12 @@ def check_provenance(facts: pd.DataFrame, source_texts: dict[str, str]) -> list[
             )
         )
     checked = facts[known_sources & (facts["quote"].str.strip() != "")]
-    pairs = checked[["source", "quote"]].drop_duplicates()
-    found = {
-        (s, q): normalise(q) in normalised_sources[s]
-        for s, q in zip(pairs["source"], pairs["quote"], strict=True)
-    }
+    found: dict[tuple[str, str], bool] = {}
+    for key in zip(checked["source"].tolist(), checked["quote"].tolist(), strict=True):
+        if key not in found:
+            found[key] = normalise(key[1]) in normalised_sources[key[0]]
     present = pd.Series(
-        [found[(s, q)] for s, q in zip(checked["source"], checked["quote"], strict=True)],
+        [found[key] for key in zip(checked["source"].tolist(), checked["quote"].tolist())],
         index=checked.index,
         dtype=bool,
     )
@@ -116,21 +119,16 @@ def check_provenance(facts: pd.DataFrame, source_texts: dict[str, str]) -> list[
             )
         )
     stated = checked[present]
-    keys = stated[["quote", "value", "unit", "qualifier"]].drop_duplicates()
-    matches = {
-        k: figure_matches(*k)
-        for k in zip(keys["quote"], keys["value"], keys["unit"], keys["qualifier"], strict=True)
-    }
-    ok = pd.Series(
-        [
-            matches[k]
-            for k in zip(
-                stated["quote"], stated["value"], stated["unit"], stated["qualifier"], strict=True
-            )
-        ],
-        index=stated.index,
-        dtype=bool,
+    keys = list(
+        zip(
+            *(stated[c].tolist() for c in ("quote", "value", "unit", "qualifier")), strict=True
+        )
     )
+    matches: dict[tuple[str, str, str, str], bool] = {}
+    for key in keys:
+        if key not in matches:
+            matches[key] = figure_matches(*key)
+    ok = pd.Series([matches[key] for key in keys], index=stated.index, dtype=bool)
     for _, row in stated[~ok].iterrows():
         expected = format_quantity(str(row["value"]), str(row["unit"]), str(row["qualifier"]))
         findings.append(

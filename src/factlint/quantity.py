@@ -444,6 +444,9 @@ def _build(m: re.Match[str], text: str) -> Quantity:
             text, max(0, m.start() - 20), m.start()
         ):
             qualifier = "exact"  # "spread over three areas": a place, not a bound
+            start = m.start() + len(g["qual"])
+            return Quantity(text[start : m.end()], start, m.end(), number_parts[0], unit,
+                            scale, qualifier)
         suffix = (g["cnsuf"] or "").strip()
         if suffix:
             qualifier = {"左右": "approx", "以上": "at_least", "以下": "at_most"}[suffix]

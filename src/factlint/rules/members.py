@@ -577,8 +577,15 @@ def _latest(candidates: pd.DataFrame, n: int) -> pd.DataFrame:
     return out
 
 
-def _candidates(facts: pd.DataFrame, pairs: pd.DataFrame, on: str) -> pd.DataFrame:
-    """Facts (subject = pairs[on], metric = pairs.metric) whose period ends by the pair's day."""
+def _candidates(
+    facts: pd.DataFrame, pairs: pd.DataFrame, on: str, *, latest_only: bool = False
+) -> pd.DataFrame:
+    """Facts (subject = pairs[on], metric = pairs.metric) whose period ends by the pair's day.
+
+    ``latest_only``: only those ending on the latest such day, the ones :func:`_latest`
+    keeps. An as-of join finds that day per pair first, so a member is not paired with
+    every earlier fact of its metric (a cost that grows with the square of its periods).
+    """
     facts = facts.assign(
         origin=pd.Series(origin(facts), dtype=object, index=facts.index),
         end_day=_day(facts["end"]),
@@ -586,8 +593,27 @@ def _candidates(facts: pd.DataFrame, pairs: pd.DataFrame, on: str) -> pd.DataFra
     )
     columns = ["subject", "metric", "end_day", "base_lo", "base_hi", "lo_open", "hi_open",
                "origin", "text", "unit"]
-    merged = pairs.merge(facts[columns], left_on=[on, "metric"], right_on=["subject", "metric"])
-    return merged[merged["end_day"] <= merged["day"]]
+    if not latest_only:
+        merged = pairs.merge(
+            facts[columns], left_on=[on, "metric"], right_on=["subject", "metric"]
+        )
+        return merged[merged["end_day"] <= merged["day"]]
+    days = facts[["subject", "metric", "end_day"]].drop_duplicates()
+    days = days.sort_values("end_day", kind="stable").rename(columns={"end_day": "_latest"})
+    order = np.argsort(pairs["day"].to_numpy(dtype=float), kind="stable")
+    # the as-of join wants its "by" keys of one dtype
+    found = pd.merge_asof(
+        pairs.iloc[order][[on, "metric", "day"]].astype({on: object, "metric": object}),
+        days.astype({"subject": object, "metric": object}),
+        left_on="day", right_on="_latest", left_by=[on, "metric"],
+        right_by=["subject", "metric"], direction="backward",
+    )
+    latest = np.full(len(pairs), np.nan)
+    latest[order] = found["_latest"].to_numpy(dtype=float)
+    merged = pairs.assign(_latest=latest).merge(
+        facts[columns], left_on=[on, "metric", "_latest"], right_on=["subject", "metric", "end_day"]
+    )
+    return merged.drop(columns="_latest")
 
 
 def _member_values(
@@ -598,7 +624,7 @@ def _member_values(
     pairs = pairs.assign(pair=np.arange(n))
     facts = _usable(ctx.facts[ctx.facts["metric"].isin(list(dims))])
     facts = facts[facts["dimension"].to_numpy() == facts["metric"].map(dims).to_numpy()]
-    own = _latest(_candidates(facts, pairs, "member"), n)
+    own = _latest(_candidates(facts, pairs, "member", latest_only=True), n)
     if params.each_metric is None:
         return own
     each = _usable(ctx.facts[ctx.facts["metric"] == params.each_metric])

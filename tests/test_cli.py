@@ -80,10 +80,16 @@ def test_fail_on_policy(mini_project: Path, capsys) -> None:
         (lambda p: (p / "facts" / "table.csv").write_text("id,source\na,b,c\n"), "table.csv"),
         (lambda p: (p / "facts" / "table.csv").write_bytes(b""), "table.csv: empty file"),
         (lambda p: (p / "facts" / "units.yaml").write_text("units: [\n"), "units.yaml:"),
-        (lambda p: (p / "facts" / "metrics.yaml").write_text("metrics:\n  - id: x\n    colour: red\n"),
-         "metrics.yaml:metrics[x]"),
-        (lambda p: (p / "checks" / "r.yaml").write_text("rules:\n  - id: r\n    kind: nope\n"),
-         "checks/r.yaml:rules[r].kind"),
+        (
+            lambda p: (p / "facts" / "metrics.yaml").write_text(
+                "metrics:\n  - id: x\n    colour: red\n"
+            ),
+            "metrics.yaml:metrics[x]",
+        ),
+        (
+            lambda p: (p / "checks" / "r.yaml").write_text("rules:\n  - id: r\n    kind: nope\n"),
+            "checks/r.yaml:rules[r].kind",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line(mini_project: Path, capsys, breakage, needle) -> None:
@@ -126,7 +132,9 @@ def test_internal_error_exits_3_without_traceback(monkeypatch, mini_project: Pat
 def test_console_script_runs_as_a_new_user_would(mini_project: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "factlint.cli", "check", str(mini_project), "--format", "json"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["project"] == "mini"
@@ -145,8 +153,9 @@ def test_project_file_names_the_project(mini_project: Path, capsys) -> None:
 
 
 @pytest.mark.parametrize("epoch", ["99999999999999999999", "yesterday", "-5"])
-def test_bad_source_date_epoch_is_a_usage_error(mini_project: Path, capsys, monkeypatch,
-                                                epoch: str) -> None:
+def test_bad_source_date_epoch_is_a_usage_error(
+    mini_project: Path, capsys, monkeypatch, epoch: str
+) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
     code, _, err = run(capsys, "check", str(mini_project), "--no-report")
     assert code == 2 and "SOURCE_DATE_EPOCH" in err and err.count("\n") == 1

@@ -51,10 +51,14 @@ def test_bundled_base_is_clean_apart_from_reviewed_waivers(bundled_project: Path
     assert failing == [], [f.message for f in failing]
     waived = sorted((f.rule, tuple(sorted(f.facts))) for f in result.findings if f.waived)
     assert waived == [
-        ("new-entities-per-day",
-         ("mofcom20-yunnan-new-entities", "mofcom20-yunnan-new-entities-per-day")),
-        ("shares-match-parts-and-wholes",
-         ("mofcom20-hlj-exports-russia", "mofcom20-hlj-russia-share")),
+        (
+            "new-entities-per-day",
+            ("mofcom20-yunnan-new-entities", "mofcom20-yunnan-new-entities-per-day"),
+        ),
+        (
+            "shares-match-parts-and-wholes",
+            ("mofcom20-hlj-exports-russia", "mofcom20-hlj-russia-share"),
+        ),
     ]
     # every rule checked something: none is dead or crashed
     assert all(run.checks or run.derived for run in result.rule_runs)
@@ -76,26 +80,96 @@ BREAKS = [
     # (what breaks, source, old text, new text, edited fact, its new value, rule that must fire)
     # the whole implied by the FTZ share (103.96 / 20.8%) is China's H1 2024 total,
     # which the H1 2025 figure and its 15.2% fall must reproduce
-    ("share via implied whole", "scio-2024-09-10", "attracted 20.8%", "attracted 24.8%",
-     "scio24-ftz-fdi-share-2024h1", "24.8", "growth-matches-both-periods"),
-    ("share against its whole", "scio-2024-09-10", "contributed 19.5%", "contributed 21.5%",
-     "scio24-ftz-trade-share-2024h1", "21.5", "shares-match-parts-and-wholes"),
-    ("count against the registry", "mofcom-upgrade-2024", "establishment of 22 pilot",
-     "establishment of 23 pilot", "mofup24-ftz-count", "23", "zone-count-matches-registry"),
-    ("falling series", "mofcom-best-practice-6", "To date, 485", "To date, 300",
-     "bp6-innovations-national", "300", "zone-count-never-falls"),
-    ("bound on each member", "ref-batch5-areas", "119.99", "120.99", "ref-guangxi-area",
-     "120.99", "batch-2019-areas-within-stated-bounds"),
-    ("part within whole", "scio-2023-02-02", "was 86.34 billion", "was 286.34 billion",
-     "scio23-ftz-fdi-hightech-2022", "286.34", "high-tech-fdi-within-fdi"),
-    ("sum of sub-areas", "ref-fujian", "Xiamen(43.78", "Xiamen(53.78",
-     "ref-fujian-xiamen-area", "53.78", "fujian-areas-add-up"),
-    ("land share", "ref-cn-land", "around 9.6 million", "around 6.6 million",
-     "ref-cn-land-area", "6.6", "land-share-of-ftz-area"),
-    ("growth chain", "ref-cn-fdi-2025h1", "423.2 billion", "463.2 billion",
-     "ref-cn-fdi-2025h1", "463.2", "growth-matches-both-periods"),
-    ("batch total", "ref-batch5", "pilot FTZs to 18", "pilot FTZs to 19",
-     "ref-batch5-total", "19", "batch-2019-brings-total-to-18"),
+    (
+        "share via implied whole",
+        "scio-2024-09-10",
+        "attracted 20.8%",
+        "attracted 24.8%",
+        "scio24-ftz-fdi-share-2024h1",
+        "24.8",
+        "growth-matches-both-periods",
+    ),
+    (
+        "share against its whole",
+        "scio-2024-09-10",
+        "contributed 19.5%",
+        "contributed 21.5%",
+        "scio24-ftz-trade-share-2024h1",
+        "21.5",
+        "shares-match-parts-and-wholes",
+    ),
+    (
+        "count against the registry",
+        "mofcom-upgrade-2024",
+        "establishment of 22 pilot",
+        "establishment of 23 pilot",
+        "mofup24-ftz-count",
+        "23",
+        "zone-count-matches-registry",
+    ),
+    (
+        "falling series",
+        "mofcom-best-practice-6",
+        "To date, 485",
+        "To date, 300",
+        "bp6-innovations-national",
+        "300",
+        "zone-count-never-falls",
+    ),
+    (
+        "bound on each member",
+        "ref-batch5-areas",
+        "119.99",
+        "120.99",
+        "ref-guangxi-area",
+        "120.99",
+        "batch-2019-areas-within-stated-bounds",
+    ),
+    (
+        "part within whole",
+        "scio-2023-02-02",
+        "was 86.34 billion",
+        "was 286.34 billion",
+        "scio23-ftz-fdi-hightech-2022",
+        "286.34",
+        "high-tech-fdi-within-fdi",
+    ),
+    (
+        "sum of sub-areas",
+        "ref-fujian",
+        "Xiamen(43.78",
+        "Xiamen(53.78",
+        "ref-fujian-xiamen-area",
+        "53.78",
+        "fujian-areas-add-up",
+    ),
+    (
+        "land share",
+        "ref-cn-land",
+        "around 9.6 million",
+        "around 6.6 million",
+        "ref-cn-land-area",
+        "6.6",
+        "land-share-of-ftz-area",
+    ),
+    (
+        "growth chain",
+        "ref-cn-fdi-2025h1",
+        "423.2 billion",
+        "463.2 billion",
+        "ref-cn-fdi-2025h1",
+        "463.2",
+        "growth-matches-both-periods",
+    ),
+    (
+        "batch total",
+        "ref-batch5",
+        "pilot FTZs to 18",
+        "pilot FTZs to 19",
+        "ref-batch5-total",
+        "19",
+        "batch-2019-brings-total-to-18",
+    ),
 ]
 
 
@@ -111,7 +185,8 @@ def test_breaking_an_identity_names_the_edited_fact(
     provenance = [f for f in result.findings if f.rule in ("schema", "provenance")]
     assert provenance == [], [f.message for f in provenance]
     hits = [
-        f for f in result.failing(Severity.ERROR)
+        f
+        for f in result.failing(Severity.ERROR)
         if f.rule == rule and fact in f.facts and f.status is Status.DISCREPANCY
     ]
     assert hits, [f"{f.rule}: {f.message}" for f in result.findings if f.severity is Severity.ERROR]
@@ -119,8 +194,14 @@ def test_breaking_an_identity_names_the_edited_fact(
 
 def test_rate_finding_follows_the_edited_figure(bundled_project: Path) -> None:
     """The Yunnan rate is a reviewed discrepancy: edited, it stays reported (and waived)."""
-    edit_figure(bundled_project, "mofcom-2020-09-02", "reached 31,559", "reached 41,559",
-                "mofcom20-yunnan-new-entities", "41559")
+    edit_figure(
+        bundled_project,
+        "mofcom-2020-09-02",
+        "reached 31,559",
+        "reached 41,559",
+        "mofcom20-yunnan-new-entities",
+        "41559",
+    )
     result = run_check(bundled_project)
     rate = [f for f in result.findings if f.rule == "new-entities-per-day"]
     assert len(rate) == 1 and "41559" in rate[0].message

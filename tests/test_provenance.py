@@ -6,7 +6,9 @@ import pandas as pd
 
 from factlint.provenance import check_provenance, normalise
 
-SOURCE = {"s": "The zones\u2019 trade reached  4.1 trillion yuan,\nup 6.1 percent. Less than 0.4% of land."}
+SOURCE = {
+    "s": "The zones\u2019 trade reached  4.1 trillion yuan,\nup 6.1 percent. Less than 0.4% of land."
+}
 
 
 def facts(*rows: tuple[str, str, str, str, str]) -> pd.DataFrame:
@@ -41,7 +43,11 @@ def test_changed_value_unit_or_qualifier_is_reported() -> None:
         ("ok", "Less than 0.4% of land", "0.4", "percent", "less_than"),
     ]
     found = check_provenance(facts(*rows), SOURCE)
-    assert sorted((f.code, f.facts[0]) for f in found) == [("FL022", "q"), ("FL022", "u"), ("FL022", "v")]
+    assert sorted((f.code, f.facts[0]) for f in found) == [
+        ("FL022", "q"),
+        ("FL022", "u"),
+        ("FL022", "v"),
+    ]
     message = next(f.message for f in found if f.facts == ("q",))
     assert "Less than 0.4%" in message and "less_than" in message
 

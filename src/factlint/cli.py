@@ -133,7 +133,8 @@ def check(
     gx: Annotated[
         bool,
         typer.Option(
-            "--gx", help="Also run the Great Expectations suites in checks/gx/ (imports GX: slower)."
+            "--gx",
+            help="Also run the Great Expectations suites in checks/gx/ (imports GX: slower).",
         ),
     ] = False,
 ) -> int:
@@ -267,7 +268,8 @@ def claims(
     as_of: Annotated[
         str | None,
         typer.Option(
-            "--as-of", metavar="YYYY-MM-DD",
+            "--as-of",
+            metavar="YYYY-MM-DD",
             help="Date the drafts speak from ('last year', 'to date') [default: the front "
             "matter's date:].",
         ),
@@ -287,7 +289,11 @@ def claims(
     from factlint.commands.claims import run_claims_command
 
     return run_claims_command(
-        drafts, project_dir=project_dir, as_of=as_of, fmt=fmt.value, output=output,
+        drafts,
+        project_dir=project_dir,
+        as_of=as_of,
+        fmt=fmt.value,
+        output=output,
         fail_on=fail_on.value,
     )
 
@@ -325,8 +331,11 @@ def _one_line(message: str) -> str:
         elif ch in "\n\r":
             out.append("\\n" if ch == "\n" else "\\r")
         elif (
-            code < 0x20 or 0x7F <= code < 0xA0 or ch in "\u2028\u2029\u061c\u200e\u200f"
-            or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069
+            code < 0x20
+            or 0x7F <= code < 0xA0
+            or ch in "\u2028\u2029\u061c\u200e\u200f"
+            or 0x202A <= code <= 0x202E
+            or 0x2066 <= code <= 0x2069
         ):
             out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
         else:

@@ -34,7 +34,8 @@ BUILTIN.update(
         "FL022": (
             "Provenance: the figure in the quote is not the fact's value, unit and qualifier.\n\n"
             "Why: a row whose value was changed without its quote (or whose unit or qualifier was "
-            "misread: 'less than 0.4%' is not 'exactly 0.4%') no longer says what its source says.\n\n"
+            "misread: 'less than 0.4%' is not 'exactly 0.4%') no longer says what its source "
+            "says.\n\n"
             "Failing: value 103.97 with the quote '... reached 103.96 billion yuan'.\n"
             "Passing: value 103.96, unit `billion yuan`, qualifier `exact`."
         ),

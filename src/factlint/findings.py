@@ -102,7 +102,14 @@ class Finding:
         return replace(self, waiver=waiver)
 
     def sort_key(self) -> tuple[Any, ...]:
-        return (-self.severity.rank, self.code, self.rule, self.file or "", self.line or 0, self.facts)
+        return (
+            -self.severity.rank,
+            self.code,
+            self.rule,
+            self.file or "",
+            self.line or 0,
+            self.facts,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

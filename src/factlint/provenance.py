@@ -100,7 +100,10 @@ def check_provenance(facts: pd.DataFrame, source_texts: dict[str, str]) -> list[
         if key not in found:
             found[key] = normalise(key[1]) in normalised_sources[key[0]]
     present = pd.Series(
-        [found[key] for key in zip(checked["source"].tolist(), checked["quote"].tolist())],
+        [
+            found[key]
+            for key in zip(checked["source"].tolist(), checked["quote"].tolist(), strict=True)
+        ],
         index=checked.index,
         dtype=bool,
     )
@@ -139,7 +142,8 @@ def check_provenance(facts: pd.DataFrame, source_texts: dict[str, str]) -> list[
                 status=Status.INVALID,
                 message=(
                     f"`{row['id']}` says {expected!r} ({row['value']} {row['unit']}, "
-                    f"{row['qualifier']}) but its quote states {describe_figures(str(row['quote']))}"
+                    f"{row['qualifier']}) but its quote states "
+                    f"{describe_figures(str(row['quote']))}"
                 ),
                 facts=(str(row["id"]),),
                 file=str(row[FILE_COLUMN]),

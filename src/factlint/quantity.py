@@ -240,7 +240,9 @@ _LABEL_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _MASK = "\ue000"
-_SPREAD = re.compile(r"\b(?:spread|spreads|spreading|scattered|distributed|divided|split)\s+$", re.I)
+_SPREAD = re.compile(
+    r"\b(?:spread|spreads|spreading|scattered|distributed|divided|split)\s+$", re.IGNORECASE
+)
 
 # -- where to look ------------------------------------------------------------------
 #
@@ -311,7 +313,8 @@ def _figure_starts(masked: str, lowered: str) -> list[int]:
         if m.lastgroup is None or m.group().lower() in _LEAD_WORDS
     ]
     # ``lowered`` is the unmasked text in lower case; "ſ" (long s) matches "s" ignoring case
-    if "$" in masked or "ſ" in masked or any(w in lowered for w in ("usd", "rmb", "cny", "between")):
+    currency_words = ("usd", "rmb", "cny", "between")
+    if "$" in masked or "ſ" in masked or any(w in lowered for w in currency_words):
         inside = [m.start() for m in _LEAD_IN_WORD.finditer(masked)]
         if inside:
             starts = sorted({*starts, *inside})

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from factlint.errors import RuleSetError
-from factlint.findings import Severity, Status
+from factlint.findings import Severity
 from factlint.interval import Interval
 from factlint.normalise import normalise_facts
 from factlint.rules import load_kinds

@@ -118,7 +118,11 @@ def number_line(
             continue
         bars.append(
             {
-                "name": name, "y": y, "undefined": False, "x1": x(lo), "x2": x(hi),
+                "name": name,
+                "y": y,
+                "undefined": False,
+                "x1": x(lo),
+                "x2": x(hi),
                 "point": lo == hi,
                 "lo_cap": "arrow" if math.isinf(lo) else ("open" if b["lo_open"] else "closed"),
                 "hi_cap": "arrow" if math.isinf(hi) else ("open" if b["hi_open"] else "closed"),
@@ -132,11 +136,19 @@ def number_line(
     integer = all(_is_count(str(b.get("unit", ""))) for _, b in bars_in)
     ticks = [
         {"x": x(t), "label": fmt_num(t)}
-        for t in nice_ticks(d0, d1, 5, integer=integer) if d0 <= t <= d1
+        for t in nice_ticks(d0, d1, 5, integer=integer)
+        if d0 <= t <= d1
     ]
     return {
-        "width": width, "height": axis_y + 20, "axis_y": axis_y, "label_x": NL_LABEL,
-        "left": left, "right": right, "bars": bars, "ticks": ticks, "gap": gap,
+        "width": width,
+        "height": axis_y + 20,
+        "axis_y": axis_y,
+        "label_x": NL_LABEL,
+        "left": left,
+        "right": right,
+        "bars": bars,
+        "ticks": ticks,
+        "gap": gap,
     }
 
 
@@ -178,10 +190,7 @@ def timeline(
     if step_days:
         x0, x1 = min(x0, min(step_days)), max(x1, max(step_days))
     finite = [
-        v
-        for p in [*points, *steps]
-        for v in (number(p["lo"]), number(p["hi"]))
-        if math.isfinite(v)
+        v for p in [*points, *steps] for v in (number(p["lo"]), number(p["hi"])) if math.isfinite(v)
     ]
     if not finite:
         return None
@@ -217,9 +226,13 @@ def timeline(
             continue
         marks.append(
             {
-                **p, "x": round(xs(days[i]) + offset, 2), "y_lo": ys(lo), "y_hi": ys(hi),
+                **p,
+                "x": round(xs(days[i]) + offset, 2),
+                "y_lo": ys(lo),
+                "y_hi": ys(hi),
                 "y": ys(centre),
-                "arrow_up": hi == math.inf, "arrow_down": lo == -math.inf,
+                "arrow_up": hi == math.inf,
+                "arrow_down": lo == -math.inf,
                 "hollow": (p["lo_open"] and lo == centre) or (p["hi_open"] and hi == centre),
                 "colour": colour[p["source"]],
                 "label": (fmt_num(centre) if lo == hi else f"{fmt_num(lo)}–{fmt_num(hi)}")
@@ -237,10 +250,16 @@ def timeline(
         top_y, bottom_y = ys(hi), ys(lo)
         bands.append(
             {
-                "x": start, "w": round(max(stop - start, 2.0), 2), "y": top_y,
+                "x": start,
+                "w": round(max(stop - start, 2.0), 2),
+                "y": top_y,
                 "h": round(max(bottom_y - top_y, 2.0), 2),
                 "title": f"registry on {st['end']}: "
-                + (fmt_num(lo) if lo == hi else f"{fmt_num(lo)} set up surely, {fmt_num(hi)} possibly"),
+                + (
+                    fmt_num(lo)
+                    if lo == hi
+                    else f"{fmt_num(lo)} set up surely, {fmt_num(hi)} possibly"
+                ),
             }
         )
     y_ticks = [{"y": ys(t), "label": fmt_num(t)} for t in nice_ticks(y0, y1, 4) if y0 <= t <= y1]
@@ -249,16 +268,25 @@ def timeline(
     for mark in marks:  # a label only where it does not run into an earlier one
         width_px = 6.2 * len(mark["label"])
         clash = [
-            m for m in labelled
+            m
+            for m in labelled
             if abs(m[1] - mark["y"]) < 13
-            and mark["x"] < m[0] + m[2] + 4 and m[0] < mark["x"] + width_px
+            and mark["x"] < m[0] + m[2] + 4
+            and m[0] < mark["x"] + width_px
         ]
         mark["show_label"] = not clash and len(marks) <= 60
         if mark["show_label"]:
             labelled.append((mark["x"], mark["y"], width_px))
     return {
-        "width": width, "height": height, "left": left, "right": right, "top": top,
-        "bottom": bottom, "marks": marks, "x_ticks": x_ticks, "y_ticks": y_ticks,
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": right,
+        "top": top,
+        "bottom": bottom,
+        "marks": marks,
+        "x_ticks": x_ticks,
+        "y_ticks": y_ticks,
         "bands": bands,
         "legend": [{"source": s, "colour": colour[s]} for s in sources],
     }

@@ -205,7 +205,8 @@ def _previous_values(ctx: RuleContext, found: pd.DataFrame) -> tuple[pd.DataFram
     """
     growth, current = join_side(found, "g_"), join_side(found, "c_")
     implied = in_unit(
-        base_interval(current) / (base_interval(growth) + 1.0), current["factor"].to_numpy(dtype=float)
+        base_interval(current) / (base_interval(growth) + 1.0),
+        current["factor"].to_numpy(dtype=float),
     )
     defined = ~implied.undefined
     growth, current, kept = growth[defined], current[defined], found[defined]

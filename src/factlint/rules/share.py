@@ -1,5 +1,4 @@
-"""FL103 share: a stated share against its part and its whole, and the whole it implies.
-"""
+"""FL103 share: a stated share against its part and its whole, and the whole it implies."""
 
 from __future__ import annotations
 
@@ -186,7 +185,9 @@ def _implied_wholes(ctx: RuleContext, parts: pd.DataFrame) -> tuple[pd.DataFrame
     """
     parts = parts[parts["whole_subject"].notna()]
     share, part = join_side(parts, SHARE_PREFIX), join_side(parts, PART_PREFIX)
-    implied = in_unit(base_interval(part) / base_interval(share), part["factor"].to_numpy(dtype=float))
+    implied = in_unit(
+        base_interval(part) / base_interval(share), part["factor"].to_numpy(dtype=float)
+    )
     defined = ~implied.undefined
     parts, share, part, implied = (
         parts[defined],

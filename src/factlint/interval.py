@@ -318,8 +318,21 @@ def _broadcast(values: Any, n: int, dtype: type) -> npt.NDArray[Any]:
     return np.broadcast_to(np.asarray(values, dtype=dtype), (n,)).copy()
 
 
+def _mantissa(
+    sign: pd.Series, integer: pd.Series, frac: pd.Series
+) -> tuple[FloatArray, FloatArray]:
+    """The digits of written decimals as one signed integer mantissa, and their decimals."""
+    frac = frac.fillna("")
+    decimals = frac.str.len().to_numpy(dtype=np.float64, na_value=np.nan)
+    mantissa = pd.to_numeric(integer.fillna("") + frac, errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
+    negative = sign.fillna("").isin(["-", "\u2212"]).to_numpy(dtype=bool)
+    return np.where(negative, -mantissa, mantissa), decimals
+
+
 def _precise(
-    sign: pd.Series, integer: pd.Series, frac: pd.Series, exact: BoolArray
+    signed: FloatArray, decimals: FloatArray, exact: BoolArray
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Value and half-ulp bounds of a written decimal, each correctly rounded.
 
@@ -327,13 +340,6 @@ def _precise(
     bound is computed as one division of exact integers ((2m ± 1) / 2·10^d), so
     "20.8" gives exactly the doubles nearest 20.75 and 20.85.
     """
-    frac = frac.fillna("")
-    decimals = frac.str.len().to_numpy(dtype=np.float64, na_value=np.nan)
-    mantissa = pd.to_numeric(integer.fillna("") + frac, errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.nan
-    )
-    negative = sign.fillna("").isin(["-", "\u2212"]).to_numpy(dtype=bool)
-    signed = np.where(negative, -mantissa, mantissa)
     denominator = 10.0**decimals
     half = np.where(exact & (decimals == 0), 0.0, 1.0)
     value = signed / denominator
@@ -386,55 +392,56 @@ def written(
     texts = np.atleast_1d(np.asarray(value_text, dtype=object))
     n = texts.shape[0]
     # a fact table repeats values and qualifiers: each distinct text is read once, and
-    # the per-row arrays are gathered from the distinct ones (``codes``)
+    # per-row arrays are gathered from the distinct ones by their ``codes``
     codes, distinct = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=False)
     # StringDtype turns None/NaN into <NA>, which every pattern below rejects
     text = pd.Series(distinct, dtype=object).astype("string")
     q_codes, q_distinct = pd.factorize(
         pd.Series(_broadcast(qualifier, n, object), dtype=object), use_na_sentinel=False
     )
-    qual = pd.Series(
-        pd.Series(q_distinct, dtype=object).astype(str).str.strip().str.lower().to_numpy()[q_codes]
-    )
+    qual = pd.Series(q_distinct, dtype=object).astype(str).str.strip().str.lower().to_numpy()
 
-    def per_row(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.take(codes).reset_index(drop=True)
+    def is_qualifier(name: str) -> BoolArray:
+        return np.asarray(qual == name, dtype=bool)[q_codes]
 
     is_discrete = _broadcast(discrete, n, bool)
     can_be_negative = ~_broadcast(nonnegative, n, bool)
     tol = _broadcast(approx_tolerance, n, float)
     date_unit = _broadcast(date, n, bool)
 
-    single = per_row(text.str.extract(_SINGLE))
-    is_single = single["int"].notna().to_numpy()
-    x, p_lo, p_hi = _precise(single["sign"], single["int"], single["frac"], is_discrete)
+    single = text.str.extract(_SINGLE)
+    is_single = single["int"].notna().to_numpy()[codes]
+    signed, decimals = _mantissa(single["sign"], single["int"], single["frac"])
+    x, p_lo, p_hi = _precise(signed[codes], decimals[codes], is_discrete)
     size = np.abs(x)
 
     # ranges and dates are rare: their parsers only run when some row needs them
     nan = np.full(n, np.nan)
-    is_range = (qual == "range").to_numpy(dtype=bool, copy=True)
+    is_range = is_qualifier("range")
     a_lo = b_hi = nan
     if is_range.any():
-        rng = per_row(text.str.extract(_RANGE))
-        a_value, a_lo, _ = _precise(rng["a_sign"], rng["a_int"], rng["a_frac"], is_discrete)
-        b_value, _, b_hi = _precise(rng["b_sign"], rng["b_int"], rng["b_frac"], is_discrete)
-        is_range &= rng["a_int"].notna().to_numpy()
+        rng = text.str.extract(_RANGE)
+        a_signed, a_decimals = _mantissa(rng["a_sign"], rng["a_int"], rng["a_frac"])
+        b_signed, b_decimals = _mantissa(rng["b_sign"], rng["b_int"], rng["b_frac"])
+        a_value, a_lo, _ = _precise(a_signed[codes], a_decimals[codes], is_discrete)
+        b_value, _, b_hi = _precise(b_signed[codes], b_decimals[codes], is_discrete)
+        is_range &= rng["a_int"].notna().to_numpy()[codes]
         is_range &= a_value <= b_value  # a range never runs backwards
 
     is_date = np.zeros(n, dtype=bool)
     first = last = nan
     if text.str.contains("-", regex=False).any() or date_unit.any():
-        dates = per_row(text.str.extract(_DATE))
-        has_month = dates["m"].notna().to_numpy()
-        is_date = dates["y"].notna().to_numpy() & (has_month | date_unit) & ~is_range
+        dates = text.str.extract(_DATE)
+        has_month = dates["m"].notna().to_numpy()[codes]
+        is_date = dates["y"].notna().to_numpy()[codes] & (has_month | date_unit) & ~is_range
         if is_date.any():
-            first, last = _day_numbers(dates["y"], dates["m"], dates["d"])
+            first, last = (d[codes] for d in _day_numbers(dates["y"], dates["m"], dates["d"]))
 
     inf = np.inf
     floor = np.where(can_be_negative, -inf, 0.0)
     number = is_single & ~is_date
     q = {
-        name: (qual == name).to_numpy()
+        name: is_qualifier(name)
         for name in ("exact", "approx", "more_than", "at_least", "less_than", "at_most", "nearly")
     }
     # (condition, lo, hi, lo_open, hi_open), first match wins
@@ -556,17 +563,21 @@ def _iso_day(day_number: float) -> str:
     return _dt.date.fromordinal(_EPOCH_ORDINAL + int(day_number)).isoformat()
 
 
-def _auto_digits(lo: float, hi: float) -> int:
-    """Fewest decimals that show both ends exactly, else enough to resolve the width."""
+def auto_digits(lo: float, hi: float) -> int:
+    """Decimals to show: as few as show both ends exactly, else enough to resolve the width.
+
+    The test for "exactly" is tight (1e-12 relative): a looser one would call any
+    6-decimal rounding of a value above 500 exact and show "498.585132".
+    """
     ends = [v for v in (lo, hi) if math.isfinite(v)]
-    for d in range(0, 7):
-        if all(abs(round(v, d) - v) <= 1e-9 * max(abs(v), 1.0) for v in ends):
+    for d in range(0, 5):
+        if all(abs(round(v, d) - v) <= 1e-12 * max(abs(v), 1.0) for v in ends):
             return d
     width = hi - lo if math.isfinite(hi - lo) else 0.0
     if width > 0:
-        return max(0, min(10, math.ceil(-math.log10(width)) + 1))
+        return max(0, min(6, math.ceil(-math.log10(width)) + 1))
     magnitude = max((abs(v) for v in ends), default=1.0) or 1.0
-    return max(0, min(10, 5 - math.floor(math.log10(magnitude))))
+    return max(0, min(6, 3 - math.floor(math.log10(magnitude))))
 
 
 def _number(value: float, digits: int) -> str:
@@ -606,15 +617,15 @@ def format_interval(
             return f"{'(' if lo_open else '['}{show(lo)}, {show(hi)}{')' if hi_open else ']'}"
         return f"{show(lo)}/{show(hi)}"
     if lo == hi and not (lo_open or hi_open):
-        return f"{_number(lo, _auto_digits(lo, hi) if digits is None else digits)}{suffix}"
+        return f"{_number(lo, auto_digits(lo, hi) if digits is None else digits)}{suffix}"
     if lo_open or hi_open:
         # each end on its own: "[0, 0.4)" reads better than "[0.0, 0.4)"
         def end(v: float) -> str:
-            return _number(v, _auto_digits(v, v) if digits is None else digits)
+            return _number(v, auto_digits(v, v) if digits is None else digits)
 
         body = f"{'(' if lo_open else '['}{end(lo)}, {end(hi)}{')' if hi_open else ']'}"
         return f"{body}{suffix}"
     # a closed range shares its decimals: "19.13–19.60%"
-    d = _auto_digits(lo, hi) if digits is None else digits
+    d = auto_digits(lo, hi) if digits is None else digits
     dash = " – " if hi < 0 else "–"
     return f"{_number(lo, d)}{dash}{_number(hi, d)}{suffix}"

@@ -4,21 +4,31 @@ Every bad cell of every row is reported at once, as a finding naming the
 fact, its file and line, the column and what was expected. The schema is
 built per project because the vocabularies (sources, entities, metrics,
 units) come from the project's own registries.
+
+The checks are vectorised functions of a column or of the table. They are
+first evaluated directly: when every row passes (the usual case) there is
+nothing for pandera to collect, and neither its import nor its bookkeeping
+is paid for. Otherwise pandera validates the table lazily and its failure
+cases become the findings.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from factlint.findings import Finding, Severity, Status
 from factlint.period import period_bounds
 from factlint.quantity import QUALIFIERS
 from factlint.registry import Registries
 from factlint.tables import FILE_COLUMN, LINE_COLUMN
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 _NUMBER = r"-?[0-9]+(?:\.[0-9]+)?"  # ASCII digits only: "１０３" is not a value
 _DATE = r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?"
@@ -45,14 +55,24 @@ SCHEMA_CHECKS: dict[str, tuple[str, str]] = {
 }
 
 
+def per_distinct(values: pd.Series, check: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """An element-wise ``check`` evaluated once per distinct value (columns repeat values)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    result = check(pd.Series(distinct, dtype=values.dtype)).to_numpy()
+    return pd.Series(result[codes], index=values.index)
+
+
 def _value_ok(frame: pd.DataFrame, registries: Registries) -> pd.Series:
-    value = frame["value"].str.strip()
     date_units = {k: u.dimension == "date" for k, u in registries.units.items()}
     is_date = frame["unit"].map(date_units).fillna(False).astype(bool)
     is_range = frame["qualifier"] == "range"
-    number = value.str.fullmatch(_NUMBER)
-    ranged = value.str.fullmatch(f"{_NUMBER}-{_NUMBER}")
-    dated = value.str.fullmatch(_DATE)
+
+    def written_as(pattern: str) -> pd.Series:
+        return per_distinct(frame["value"], lambda v: v.str.strip().str.fullmatch(pattern))
+
+    number = written_as(_NUMBER)
+    ranged = written_as(f"{_NUMBER}-{_NUMBER}")
+    dated = written_as(_DATE)
     return (is_date & dated) | (~is_date & is_range & ranged) | (~is_date & ~is_range & number)
 
 
@@ -79,34 +99,70 @@ def _dimension_ok(frame: pd.DataFrame, registries: Registries) -> pd.Series:
     return ~known | (unit_dim == metric_dim)
 
 
+ColumnCheck = Callable[[pd.Series], pd.Series]
+RowCheck = Callable[[pd.DataFrame], pd.Series]
+#: the schema's columns, in order (``value`` is checked with its row)
+SCHEMA_COLUMNS = ("id", "source", "subject", "metric", "unit", "period", "qualifier", "quote",
+                  "value")
+
+
+def schema_checks(
+    registries: Registries, source_ids: set[str]
+) -> tuple[dict[str, tuple[str, ColumnCheck]], dict[str, RowCheck]]:
+    """code -> (column, check of the column), and code -> check of the whole table."""
+
+    def known(values: set[str]) -> ColumnCheck:
+        return lambda s: s.isin(values)
+
+    columns: dict[str, tuple[str, ColumnCheck]] = {
+        "FL009": ("id", _id_ok),
+        "FL001": ("source", known(source_ids)),
+        "FL002": ("subject", known(set(registries.entities))),
+        "FL003": ("metric", known(set(registries.metrics))),
+        "FL004": ("unit", known(set(registries.units))),
+        "FL005": ("period", lambda s: period_bounds(s)["valid"]),
+        "FL007": ("qualifier", known(set(QUALIFIERS))),
+        "FL008": ("quote", lambda s: per_distinct(s, lambda d: d.str.strip() != "")),
+    }
+    rows: dict[str, RowCheck] = {
+        "FL006": lambda d: _value_ok(d, registries),
+        "FL010": lambda d: _dimension_ok(d, registries),
+    }
+    return columns, rows
+
+
 def build_schema(registries: Registries, source_ids: set[str]) -> pa.DataFrameSchema:
-    def known(values: set[str], code: str) -> pa.Check:
-        return pa.Check(lambda s: s.isin(values), error=code)
+    import pandera.pandas as pa
 
-    def col(*checks: pa.Check) -> pa.Column:
-        return pa.Column(str, checks=list(checks), nullable=False, coerce=False)
-
-    def row_check(fn: Callable[[pd.DataFrame], pd.Series], code: str) -> pa.Check:
-        return pa.Check(fn, error=code)
-
+    columns, rows = schema_checks(registries, source_ids)
+    checks: dict[str, list[pa.Check]] = {name: [] for name in SCHEMA_COLUMNS}
+    for code, (name, check) in columns.items():
+        checks[name].append(pa.Check(check, error=code))
     return pa.DataFrameSchema(
         {
-            "id": col(pa.Check(_id_ok, error="FL009")),
-            "source": col(known(source_ids, "FL001")),
-            "subject": col(known(set(registries.entities), "FL002")),
-            "metric": col(known(set(registries.metrics), "FL003")),
-            "unit": col(known(set(registries.units), "FL004")),
-            "period": col(pa.Check(lambda s: period_bounds(s)["valid"], error="FL005")),
-            "qualifier": col(known(set(QUALIFIERS), "FL007")),
-            "quote": col(pa.Check(lambda s: s.str.strip() != "", error="FL008")),
-            "value": col(),
+            name: pa.Column(str, checks=checks[name], nullable=False, coerce=False)
+            for name in SCHEMA_COLUMNS
         },
-        checks=[
-            row_check(lambda d: _value_ok(d, registries), "FL006"),
-            row_check(lambda d: _dimension_ok(d, registries), "FL010"),
-        ],
+        checks=[pa.Check(check, error=code) for code, check in rows.items()],
         strict=False,
     )
+
+
+def _every_row_passes(facts: pd.DataFrame, registries: Registries, source_ids: set[str]) -> bool:
+    """Every check holds on every row, evaluated directly; False at any doubt."""
+    if any(name not in facts.columns for name in SCHEMA_COLUMNS):
+        return False
+    def holds(mask: pd.Series) -> bool:
+        values = np.asarray(mask)
+        return values.dtype == np.bool_ and bool(values.all())  # a missing value is a doubt
+
+    columns, rows = schema_checks(registries, source_ids)
+    try:
+        return all(holds(check(facts[name])) for name, check in columns.values()) and all(
+            holds(check(facts)) for check in rows.values()
+        )
+    except Exception:  # noqa: BLE001 - pandera decides, and reports, what a check cannot read
+        return False
 
 
 def _message(code: str, row: pd.Series, registries: Registries) -> str:
@@ -139,6 +195,10 @@ def validate_facts(
     facts: pd.DataFrame, registries: Registries, source_ids: set[str]
 ) -> tuple[list[Finding], pd.Series]:
     """Validate lazily; return findings and a mask of the rows that passed every check."""
+    if _every_row_passes(facts, registries, source_ids):
+        return [], pd.Series(True, index=facts.index)
+    import pandera.pandas as pa
+
     schema = build_schema(registries, source_ids)
     try:
         schema.validate(facts, lazy=True)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from factlint.interval import Interval, format_interval
+from factlint.interval import Interval, auto_digits, format_interval
 from factlint.rules.base import RuleContext
 from factlint.rules.frames import written_interval
 
@@ -109,31 +109,14 @@ def interval_text(iv: Interval, units: Sequence[str] | str) -> list[str]:
             out.append(format_interval(lo, hi, lo_open, hi_open, "date"))
         elif math.isinf(hi) and math.isfinite(lo):
             word = "more than" if lo_open else "at least"
-            out.append(f"{word} {format_interval(lo, lo, digits=_shown_digits(lo, lo))}{suffix}")
+            out.append(f"{word} {format_interval(lo, lo, digits=auto_digits(lo, lo))}{suffix}")
         elif math.isfinite(hi) and (math.isinf(lo) or (lo == 0 and hi > 0)):
             word = "less than" if hi_open else "at most"
-            out.append(f"{word} {format_interval(hi, hi, digits=_shown_digits(hi, hi))}{suffix}")
+            out.append(f"{word} {format_interval(hi, hi, digits=auto_digits(hi, hi))}{suffix}")
         else:
-            text = format_interval(lo, hi, lo_open, hi_open, "", digits=_shown_digits(lo, hi))
+            text = format_interval(lo, hi, lo_open, hi_open, "", digits=auto_digits(lo, hi))
             out.append(text + suffix)
     return out
-
-
-def _shown_digits(lo: float, hi: float) -> int:
-    """Decimals to show: as few as show both ends exactly, else enough to resolve the width.
-
-    (A relative float tolerance would call any 6-decimal rounding of a value
-    above 500 exact and show "498.585132"; this stays at what a reader needs.)
-    """
-    ends = [v for v in (lo, hi) if math.isfinite(v)]
-    for d in range(0, 5):
-        if all(abs(round(v, d) - v) <= 1e-12 * max(abs(v), 1.0) for v in ends):
-            return d
-    width = hi - lo if math.isfinite(hi - lo) else 0.0
-    if width > 0:
-        return max(0, min(6, math.ceil(-math.log10(width)) + 1))
-    magnitude = max((abs(v) for v in ends), default=1.0) or 1.0
-    return max(0, min(6, 3 - math.floor(math.log10(magnitude))))
 
 
 def figure_text(frame: pd.DataFrame) -> list[str]:

@@ -177,7 +177,7 @@ class World:
 def build_world(n_zones: int, rng: random.Random) -> World:
     names = Names(rng)
     batches = []
-    for i, year in enumerate(YEARS):
+    for year in YEARS:
         name = names(2)
         batches.append(
             Batch(f"batch-{slug(name)}", name, year, rng.randint(1, 6), rng.randint(1, 28))
@@ -192,10 +192,10 @@ def build_world(n_zones: int, rng: random.Random) -> World:
         name = names(3)
         # every batch gets zones; the rest at random
         batch = i if i < len(batches) else rng.randrange(len(batches))
-        province = i % n_provinces if i < n_provinces else rng.randrange(n_provinces)
-        zone = Zone(f"z-{slug(name)}", name, batch, province)
+        host = i % n_provinces if i < n_provinces else rng.randrange(n_provinces)
+        zone = Zone(f"z-{slug(name)}", name, batch, host)
         batches[batch].zones.append(i)
-        provinces[province].zones.append(i)
+        provinces[host].zones.append(i)
         for _ in range(rng.randint(2, 4)):
             area_name = names(4)
             zone.areas.append(
@@ -523,7 +523,8 @@ def write_nation(w: Writer, world: World, plants: Plants) -> None:
         share = half_up(zones_trade * 10000, national)
         quote = w.sentence(
             src, f"In {year} the pilot zones traded {grouped(cents(zones_trade))} billion yuan, "
-                 f"{cents(share)}% of the national total of {grouped(cents(national))} billion yuan")
+                 f"{cents(share)}% of the national total of {grouped(cents(national))} "
+                 "billion yuan")
         w.fact("nation", f"zones-trade-{year}", src, quote, "zones-all", "trade_total",
                str(year), cents(zones_trade), "billion yuan")
         w.fact("nation", f"zones-trade-share-{year}", src, quote, "zones-all", "trade_share",

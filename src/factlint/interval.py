@@ -402,7 +402,8 @@ def written(
     qual = pd.Series(q_distinct, dtype=object).astype(str).str.strip().str.lower().to_numpy()
 
     def is_qualifier(name: str) -> BoolArray:
-        return np.asarray(qual == name, dtype=bool)[q_codes]
+        per_row: BoolArray = np.asarray(qual == name, dtype=bool)[q_codes]
+        return per_row
 
     is_discrete = _broadcast(discrete, n, bool)
     can_be_negative = ~_broadcast(nonnegative, n, bool)
@@ -557,6 +558,22 @@ def compare(a: Interval, b: Interval, op: str) -> Comparison:
 
 
 # -- display ------------------------------------------------------------------
+
+
+def distinct_roundings(a: Interval, b: Interval) -> BoolArray:
+    """True where ``a`` and ``b`` are two different rounded figures of one precision.
+
+    "4.1 trillion" is [4.05, 4.15] and "4.2 trillion" is [4.15, 4.25]: closed, they
+    touch at 4.15, yet under any one rounding convention 4.15 rounds to only one of
+    them, so the two figures cannot both be right. Call this only for figures
+    written as exact (rounding ends, not bounds such as "at most 22").
+    """
+    with np.errstate(invalid="ignore"):
+        wa, wb = a.hi - a.lo, b.hi - b.lo
+        scale = np.maximum(np.maximum(np.abs(a.lo), np.abs(a.hi)), 1.0) * EPSILON
+        same_width = (wa > 0) & (np.abs(wa - wb) <= scale)
+        touching = (np.abs(a.lo - b.hi) <= scale) | (np.abs(a.hi - b.lo) <= scale)
+    return np.asarray(same_width & touching, dtype=bool)
 
 
 def _iso_day(day_number: float) -> str:

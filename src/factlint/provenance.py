@@ -124,14 +124,15 @@ def check_provenance(facts: pd.DataFrame, source_texts: dict[str, str]) -> list[
     stated = checked[present]
     keys = list(
         zip(
-            *(stated[c].tolist() for c in ("quote", "value", "unit", "qualifier")), strict=True
+            stated["quote"].tolist(), stated["value"].tolist(), stated["unit"].tolist(),
+            stated["qualifier"].tolist(), strict=True,
         )
     )
     matches: dict[tuple[str, str, str, str], bool] = {}
-    for key in keys:
-        if key not in matches:
-            matches[key] = figure_matches(*key)
-    ok = pd.Series([matches[key] for key in keys], index=stated.index, dtype=bool)
+    for figure in keys:
+        if figure not in matches:
+            matches[figure] = figure_matches(*figure)
+    ok = pd.Series([matches[figure] for figure in keys], index=stated.index, dtype=bool)
     for _, row in stated[~ok].iterrows():
         expected = format_quantity(str(row["value"]), str(row["unit"]), str(row["qualifier"]))
         findings.append(

@@ -258,7 +258,7 @@ _SPREAD = re.compile(
 
 def _plain_words(alternation: str) -> set[str]:
     """The words of an alternation of plain words, an optional plural ("falls?") expanded."""
-    words = set()
+    words: set[str] = set()
     for word in alternation.split("|"):
         words.update((word[:-2], word[:-1]) if word.endswith("s?") else (word,))
     assert all(w.isalpha() for w in words), "the leading words must be plain words"
@@ -274,7 +274,7 @@ _LEAD_WORDS = frozenset(
     )
 )
 # a word (a whole run of ASCII letters), or a character a figure may start with
-_LEAD = re.compile(rf"(?P<word>[A-Za-z]+)|[\d$\-]|[^\x00-\x7f{_MASK}]")
+_LEAD = re.compile(rf"(?P<word>[A-Za-z]+)|[\d$]|-(?=\d)|[^\x00-\x7f{_MASK}]")
 _LEAD_IN_WORD = re.compile(r"(?=US\s?\$|USD|RMB|CNY|between\s)", re.IGNORECASE)
 _NOISE_WORDS = ("tel", "phone", "fax", "hotline")
 _NOISE_HINT = re.compile(r"\d{7}|(?i:tel|phone|fax|hotline)")

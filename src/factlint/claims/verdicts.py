@@ -25,10 +25,11 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from factlint.claims.matching import Reading
-from factlint.interval import Interval, compare, written
+from factlint.interval import Interval, compare, distinct_roundings, written
 from factlint.normalise import normalise_facts
 from factlint.quantity import format_quantity
 from factlint.registry import Registries
@@ -171,7 +172,11 @@ def _agree(claim: ClaimValue, rows: list[FactRow]) -> list[bool]:
         [r.base[2] for r in rows],
         [r.base[3] for r in rows],
     )
-    return [bool(x) for x in compare(a, b, "==").consistent]
+    agree = compare(a, b, "==").consistent
+    # "4.2 trillion" against "4.1 trillion": touching rounding intervals are two figures
+    exact = np.array([claim.qualifier == "exact" and r.qualifier == "exact" for r in rows])
+    agree &= ~(exact & distinct_roundings(a, b))
+    return [bool(x) for x in agree]
 
 
 def _mid(lo: float, hi: float) -> float:

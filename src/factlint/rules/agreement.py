@@ -7,7 +7,7 @@ import numpy.typing as npt
 import pandas as pd
 from pydantic import Field
 
-from factlint.interval import compare
+from factlint.interval import Comparison, compare, distinct_roundings
 from factlint.normalise import base_interval
 from factlint.rules import rule_kind
 from factlint.rules.base import (
@@ -178,6 +178,18 @@ def check(ctx: RuleContext, params: AgreementParams) -> RuleResult:
     stated = written_interval(a)
     computed = in_unit(base_interval(b), a_factor)
     comparison = compare(computed, stated, "==")
+    # two stated figures written to one precision that merely touch ("4.1" and "4.2
+    # trillion") are different roundings: they disagree, by a gap of zero
+    both_exact = (
+        (a["qualifier"] == "exact").to_numpy() & (b["qualifier"] == "exact").to_numpy()
+        & ~a["derived"].to_numpy(dtype=bool) & ~b["derived"].to_numpy(dtype=bool)
+    )
+    rounded_apart = both_exact & distinct_roundings(computed, stated)
+    if rounded_apart.any():
+        comparison = Comparison(
+            comparison.consistent & ~rounded_apart, comparison.gap, comparison.relative_gap,
+            comparison.undefined,
+        )
     units = a["unit"].astype(str).tolist()
     messages = [""] * len(pairs)
     failing = np.flatnonzero(~comparison.consistent)

@@ -44,6 +44,7 @@ SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 SEED = 1
 PACKAGES = ("pandas", "numpy", "pandera", "pydantic", "typer", "PyYAML", "great_expectations")
 HEAVY_MODULES = ("pandas", "pandera", "great_expectations", "jinja2", "pydantic")
+RESULT_MARK = "bench-result: "  # a worker's result line (the CLI may print too)
 
 #: targets of issue 7 (ratios measured within one run)
 TARGETS = {
@@ -103,7 +104,7 @@ def run_child(cmd: Sequence[str], *, env: dict[str, str] | None = None, timeout:
 
 
 def worker(name: str, *args: str) -> list[str]:
-    return [sys.executable, str(Path(__file__).resolve()), "--worker", name, *args]
+    return [sys.executable, str(Path(__file__).resolve()), "--worker", name, "--", *args]
 
 
 def factlint(*args: str) -> list[str]:
@@ -195,7 +196,10 @@ def call_worker(name: str, *args: str, env: dict[str, str] | None = None) -> tup
     run = run_child(worker(name, *args), env=env)
     if run.code != 0:
         raise SystemExit(f"worker {name} failed ({run.code}):\n{run.stderr[-3000:]}")
-    return run, json.loads(run.stdout.strip().splitlines()[-1])
+    lines = [x for x in run.stdout.splitlines() if x.startswith(RESULT_MARK)]
+    if not lines:
+        raise SystemExit(f"worker {name} printed no result:\n{run.stdout[-2000:]}")
+    return run, json.loads(lines[-1][len(RESULT_MARK):])
 
 
 # -- planted discrepancies ------------------------------------------------------------------
@@ -534,12 +538,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure the factlint package under this src/ directory instead "
                         "(PYTHONPATH), e.g. a checkout of an earlier commit")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
-    args, rest = parser.parse_known_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    rest = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
     if args.worker:
-        print(json.dumps(WORKERS[args.worker](*rest)))
+        result = WORKERS[args.worker](*rest)
+        print(RESULT_MARK + json.dumps(result), flush=True)
         return 0
     if rest:
-        parser.error(f"unknown arguments: {' '.join(rest)}")
+        parser.error(f"unexpected arguments after --: {' '.join(rest)}")
     env = dict(os.environ)
     if args.src is not None:
         env["PYTHONPATH"] = str(args.src.resolve())

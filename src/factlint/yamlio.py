@@ -139,12 +139,13 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-#: Documents at least this long are parsed with libyaml when PyYAML has it: they are
-#: machine-written registries of thousands of entries, on which the pure-Python parser
-#: spends seconds. A document libyaml does not read plainly (aliases, several documents,
+#: Documents are parsed with libyaml when PyYAML has it: the pure-Python parser spends
+#: seconds on a registry of thousands of entries, and a tenth of `factlint check` on a
+#: small project. A document libyaml does not read plainly (aliases, several documents,
 #: deep nesting, a character YAML forbids, any error) goes through the strict loader,
-#: which gives the same data or the error naming the line.
-LIBYAML_MIN_CHARS = 64 * 1024
+#: which gives the same data or the error naming the line. Documents shorter than this
+#: always take the strict loader.
+LIBYAML_MIN_CHARS = 0
 
 
 if yaml.__with_libyaml__:

@@ -27,19 +27,12 @@ from factlint.rules.base import (
     outcomes,
     unverifiable,
 )
+from factlint.rules.wording import QUALIFIER_WORDS, unit_suffix
 
 MatchKey = Literal["subject", "period"]
 KEY_COLUMNS: dict[str, tuple[str, ...]] = {"subject": ("subject",), "period": ("start", "end")}
 _ALL = "_all"
 _SHOWN_PER_BAG = 6
-_QUALIFIER_WORDS = {
-    "approx": "about ",
-    "more_than": "more than ",
-    "at_least": "at least ",
-    "less_than": "less than ",
-    "at_most": "at most ",
-    "nearly": "nearly ",
-}
 
 
 class FormulaParams(Params):
@@ -358,9 +351,9 @@ def _shown(frame: pd.DataFrame) -> list[str]:
     """How a message shows each selected value: as written, with its qualifier and unit."""
     if frame.empty:
         return []
-    suffix = {u: _unit_suffix(u) for u in frame["unit"].unique()}
+    suffix = {u: unit_suffix(u) for u in frame["unit"].unique()}
     written: list[str] = (
-        frame["qualifier"].map(_QUALIFIER_WORDS).fillna("")
+        frame["qualifier"].map(QUALIFIER_WORDS).fillna("")
         + frame["value"].astype(str)
         + frame["unit"].map(suffix)
     ).tolist()
@@ -371,14 +364,6 @@ def _shown(frame: pd.DataFrame) -> list[str]:
             row["lo"], row["hi"], bool(row["lo_open"]), bool(row["hi_open"]), unit
         )
     return written
-
-
-def _unit_suffix(unit: str) -> str:
-    if unit == "percent":
-        return "%"
-    if unit in ("count", "date", ""):
-        return ""
-    return f" {unit}"
 
 
 def _display_unit(unit: str) -> str:
@@ -393,7 +378,7 @@ def _amount(value: float, unit: str) -> str:
         return f"{number} percentage points"
     if unit == "date":
         return f"{number} days"
-    return f"{number}{_unit_suffix(unit)}"
+    return f"{number}{unit_suffix(unit)}"
 
 
 def _side_text(node: object, text: str, shown: str) -> str:

@@ -28,18 +28,11 @@ from factlint.rules.base import (
     outcomes,
     unverifiable,
 )
+from factlint.rules.wording import QUALIFIER_WORDS
 
 Ids = tuple[str, ...]
 SURELY, POSSIBLY, EXCLUDED = "surely", "possibly", "excluded"
 SHOWN_MEMBERS = 8
-_QUALIFIER_WORDS = {
-    "approx": "about ",
-    "more_than": "more than ",
-    "at_least": "at least ",
-    "less_than": "less than ",
-    "at_most": "at most ",
-    "nearly": "nearly ",
-}
 
 
 class MembersParams(Params):
@@ -368,7 +361,7 @@ def _stated_texts(frame: pd.DataFrame) -> pd.Series:
     unit = frame["unit"].astype(str)
     bare = unit.isin(["count", "date"])
     suffix = np.where(unit == "percent", "%", np.where(bare, "", " " + unit))
-    words = frame["qualifier"].astype(str).map(_QUALIFIER_WORDS).fillna("")
+    words = frame["qualifier"].astype(str).map(QUALIFIER_WORDS).fillna("")
     text = words + frame["value"].astype(str) + suffix
     written = ~frame["derived"].astype(bool) & (frame["value"].astype(str).str.strip() != "")
     return text.where(written, "")

@@ -22,17 +22,10 @@ from factlint.rules.base import (
     origin,
     outcomes,
 )
+from factlint.rules.wording import QUALIFIER_WORDS
 
 IntArray = npt.NDArray[np.int64]
 
-_QUALIFIER_WORDS = {
-    "approx": "about ",
-    "more_than": "more than ",
-    "at_least": "at least ",
-    "less_than": "less than ",
-    "at_most": "at most ",
-    "nearly": "nearly ",
-}
 
 
 class MonotonicParams(Params):
@@ -179,7 +172,7 @@ def _written(frame: pd.DataFrame, i: int, shown: Interval, k: int) -> str:
     unit = str(row["unit"])
     if bool(row["derived"]) or not str(row["value"]).strip():
         return _interval_text(shown, k, unit)
-    words = _QUALIFIER_WORDS.get(str(row["qualifier"]), "")
+    words = QUALIFIER_WORDS.get(str(row["qualifier"]), "")
     return words + _with_unit(str(row["value"]), unit)
 
 

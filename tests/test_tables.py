@@ -5,9 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from factlint.errors import TableError
-from factlint.tables import read_table
+from factlint.tables import (
+    _CONTROL,
+    _REFUSED_BELOW,
+    _holds_refused_characters,
+    _plain_record_lines,
+    _record_lines,
+    _refused_above_ascii,
+    read_table,
+)
+from factlint.yamlio import BIDI_CONTROLS
 
 HEADER = "id,quote,value\n"
 
@@ -70,3 +81,41 @@ def test_broken_tables_name_file_and_line(tmp_path: Path, data: bytes, where: st
 def test_missing_required_column(tmp_path: Path) -> None:
     with pytest.raises(TableError, match="missing required column.*unit"):
         read_table(write(tmp_path, b"id,quote\na,b\n"), required=("id", "quote", "unit"))
+
+
+# -- the vectorised scans agree with the csv and re modules they stand in for --------------
+
+CSV_PIECES = ["a", "b c", ",", ",", "\n", "\n", '"', '""', " ", "\t", "\u201c", "\u2014", "é",
+              '"x,y"', '"two\nlines"', '"q""q"', "\n \t\n", "\n\n"]
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(body=st.lists(st.sampled_from(CSV_PIECES), max_size=30).map("".join),
+       width=st.integers(1, 4))
+def test_plain_scan_gives_the_csv_modules_lines(body: str, width: int) -> None:
+    text = ",".join(f"c{i}" for i in range(width)) + "\n" + body
+    fast = _plain_record_lines(text.encode("utf-8"), width)
+    try:
+        slow = _record_lines(Path("t.csv"), text, width)
+    except TableError:
+        assert fast is None, "the scan vouched for a file the csv module refuses"
+        return
+    if fast is not None:
+        assert fast.tolist() == slow.tolist()
+        assert fast.dtype == slow.dtype
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(text=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"),
+                    max_size=40))
+def test_byte_scan_finds_what_the_patterns_find(text: str) -> None:
+    refused = _CONTROL.search(text) is not None or BIDI_CONTROLS.search(text) is not None
+    assert _holds_refused_characters(text.encode("utf-8")) == refused
+
+
+def test_every_refused_character_is_below_the_scanned_range() -> None:
+    beyond = [cp for cp in range(_REFUSED_BELOW, 0x110000)
+              if _CONTROL.match(chr(cp)) or BIDI_CONTROLS.match(chr(cp))]
+    assert not beyond, "raise _REFUSED_BELOW: the byte scan would miss these"
+    for cp in _refused_above_ascii()[1].tolist():  # and the scan finds each of them
+        assert _holds_refused_characters(f"a,{chr(cp)}\n".encode())

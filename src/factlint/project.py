@@ -7,6 +7,8 @@ or raises an :class:`InputError` naming the file and place.
 from __future__ import annotations
 
 import hashlib
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pandas as pd
 
 from factlint.errors import ProjectError, TableError
 from factlint.registry import Registries, id_key, load_registries
-from factlint.tables import LINE_COLUMN, read_table
+from factlint.tables import LINE_COLUMN, read_table_and_digest
 from factlint.yamlio import load_yaml, read_text
 
 FACT_COLUMNS = (
@@ -61,12 +63,13 @@ def check_source_ids(sources: pd.DataFrame, display: str) -> None:
     case-insensitive file system.
     """
     seen: dict[str, tuple[int, str]] = {}
-    for ident, line in zip(sources["id"], sources[LINE_COLUMN], strict=True):
+    # lists, not Series: iterating a pandas column costs a microsecond per element
+    for ident, line in zip(sources["id"].tolist(), sources[LINE_COLUMN].tolist(), strict=True):
         where = str(line)
         name = str(ident)
         if not name.strip():
             raise TableError(display, where, "a source id is empty; every source needs an id")
-        if name != name.strip() or any(c in name for c in "/\\") or name.startswith("."):
+        if name != name.strip() or "/" in name or "\\" in name or name.startswith("."):
             raise TableError(
                 display, where,
                 f"source id {name!r} must be a plain file name (no slashes, no leading dot "
@@ -78,6 +81,47 @@ def check_source_ids(sources: pd.DataFrame, display: str) -> None:
             also = f"line {other}" if spelt == name else f"line {other} as `{spelt}`"
             raise TableError(display, where, f"source id `{name}` is listed twice (also on {also})")
         seen[key] = (int(line), name)
+
+
+def _read_source(path: str, shown: str) -> tuple[str, str]:
+    """A source's text and the SHA-256 of its bytes, reading the file once.
+
+    The usual file (UTF-8, BOM or not) is decoded here as :func:`read_text` would;
+    anything else goes through :func:`read_text`, which words the error.
+    """
+    try:
+        with open(path, "rb", buffering=0) as handle:  # one read of the whole file
+            data = handle.read()
+        if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-8-sig"), hashlib.sha256(data).hexdigest()
+    except (OSError, UnicodeDecodeError):
+        pass
+    return read_text(Path(path), display=shown), file_digest(Path(path))
+
+
+def read_source_texts(
+    facts_dir: Path, source_ids: Iterable[str], inputs: dict[str, str]
+) -> dict[str, str]:
+    """The text of every listed source that has a file ``facts/sources/<id>.txt``.
+
+    Each file's digest goes into ``inputs``. The folder is listed once: a name
+    listed as a regular file needs no ``stat`` of its own (a project may quote
+    tens of thousands of sources); any other name is asked about as before.
+    Paths are plain strings: ``pathlib`` costs more than reading a small file.
+    """
+    folder = facts_dir / "sources"
+    try:
+        with os.scandir(folder) as entries:
+            listed = {entry.name for entry in entries if entry.is_file()}
+    except OSError:
+        listed = set()
+    texts: dict[str, str] = {}
+    for source_id in source_ids:
+        name = f"{source_id}.txt"  # a plain file name: check_source_ids made sure
+        if name in listed or (folder / name).is_file():
+            shown = f"{facts_dir.name}/sources/{name}"
+            texts[source_id], inputs[shown] = _read_source(os.path.join(folder, name), shown)
+    return texts
 
 
 def check_file_name(path: Path) -> None:
@@ -138,30 +182,31 @@ def load_project(root: Path) -> Project:
     sources_path = facts_dir / SOURCES_FILE
     if not sources_path.is_file():
         raise ProjectError(rel(sources_path), None, "missing sources table")
-    sources = read_table(sources_path, required=SOURCE_COLUMNS, display=rel(sources_path))
+    sources, inputs[rel(sources_path)] = read_table_and_digest(
+        sources_path, required=SOURCE_COLUMNS, display=rel(sources_path)
+    )
     check_source_ids(sources, rel(sources_path))
-    inputs[rel(sources_path)] = file_digest(sources_path)
 
     registries = load_registries(facts_dir)
     for name in ("units.yaml", "metrics.yaml", "entities.yaml"):
         inputs[f"facts/{name}"] = file_digest(facts_dir / name)
 
-    texts: dict[str, str] = {}
-    for source_id in sources["id"]:
-        path = facts_dir / "sources" / f"{source_id}.txt"
-        if path.is_file():
-            texts[source_id] = read_text(path, display=rel(path))
-            inputs[rel(path)] = file_digest(path)
+    texts = read_source_texts(facts_dir, sources["id"].tolist(), inputs)
 
     tables = []
     for path in fact_table_paths(facts_dir):
-        tables.append(read_table(path, required=FACT_COLUMNS, display=rel(path)))
-        inputs[rel(path)] = file_digest(path)
+        table, inputs[rel(path)] = read_table_and_digest(
+            path, required=FACT_COLUMNS, display=rel(path)
+        )
+        tables.append(table)
     if not tables:
         raise ProjectError(rel(facts_dir), None, "no fact tables (*.csv besides sources.csv)")
     facts = pd.concat(tables, ignore_index=True, sort=False)
-    text_cols = [c for c in facts.columns if c not in ("_line",)]
-    facts[text_cols] = facts[text_cols].fillna("")
+    # a table's cells are never missing (read_table reads every row at full width); only
+    # the columns some table lacks have gaps after the concatenation, empty text for them
+    gaps = [c for c in facts.columns if c != LINE_COLUMN and any(c not in t for t in tables)]
+    if gaps:
+        facts[gaps] = facts[gaps].fillna("")
     title, description = _settings(root, inputs)
     return Project(
         title=title,

@@ -63,12 +63,16 @@ def per_distinct(values: pd.Series, check: Callable[[pd.Series], pd.Series]) -> 
 
 
 def _value_ok(frame: pd.DataFrame, registries: Registries) -> pd.Series:
-    date_units = {k: u.dimension == "date" for k, u in registries.units.items()}
-    is_date = frame["unit"].map(date_units).fillna(False).astype(bool)
+    is_date = frame["unit"].isin({k for k, u in registries.units.items() if u.dimension == "date"})
     is_range = frame["qualifier"] == "range"
 
+    # each distinct value is trimmed once and matched against the three forms
+    values = frame["value"]
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    written = pd.Series(distinct, dtype=values.dtype).str.strip()
+
     def written_as(pattern: str) -> pd.Series:
-        return per_distinct(frame["value"], lambda v: v.str.strip().str.fullmatch(pattern))
+        return pd.Series(written.str.fullmatch(pattern).to_numpy()[codes], index=values.index)
 
     number = written_as(_NUMBER)
     ranged = written_as(f"{_NUMBER}-{_NUMBER}")
@@ -80,6 +84,17 @@ def _value_ok(frame: pd.DataFrame, registries: Registries) -> pd.Series:
 _INVISIBLE = "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
 
 
+def _texts(column: pd.Series) -> list[str] | None:
+    """The cells as Python strings, or None when a cell is missing or the column not text.
+
+    Calling a ``str`` method on each element of the list costs a fraction of what
+    pandas' string accessor does, which wraps every call to handle missing values.
+    """
+    if isinstance(column.dtype, pd.StringDtype) and not column.hasnans:
+        return column.tolist()  # type: ignore[no-any-return]
+    return None
+
+
 def _id_key(ids: pd.Series) -> pd.Series:
     """Ids equal after trimming, NFC normalisation and case folding are one id."""
     return ids.str.strip().str.normalize("NFC").str.casefold()
@@ -87,16 +102,58 @@ def _id_key(ids: pd.Series) -> pd.Series:
 
 def _id_ok(ids: pd.Series) -> pd.Series:
     """FL009: an id is non-empty, shows every character it has, and is unique by its key."""
+    values = _texts(ids)
+    if values is not None:
+        joined = "".join(values)
+        if joined.isascii():
+            return _ascii_id_ok(ids, values, joined)
     stripped = ids.str.strip()
     visible = (ids == stripped) & ~ids.str.contains(_INVISIBLE, regex=True)
     return (stripped != "") & visible & ~_id_key(ids).duplicated(keep=False)
 
 
+def _ascii_id_ok(ids: pd.Series, values: list[str], joined: str) -> pd.Series:
+    """:func:`_id_ok` for ASCII ids (``joined`` is all of them in one string): no
+    character is invisible, NFC leaves every id as it is and case folding is
+    lower-casing, so the key is the trimmed id in lower case."""
+    stripped = [v.strip() for v in values]
+    shown = np.array([s != "" and s == v for v, s in zip(values, stripped, strict=True)])
+    # most ids are in lower case already: lower-case them one by one only if not
+    keys = stripped if joined.lower() == joined else [s.lower() for s in stripped]
+    if len(set(keys)) == len(keys):  # the usual case, and cheaper than marking duplicates
+        return pd.Series(shown, index=ids.index, dtype=bool)
+    repeated = pd.Series(keys).duplicated(keep=False).to_numpy()
+    return pd.Series(shown & ~repeated, index=ids.index, dtype=bool)
+
+
+def _quote_ok(quotes: pd.Series) -> pd.Series:
+    """FL008: a quote holds more than spaces (each quote looked at once: most are unique)."""
+    values = _texts(quotes)
+    if values is None:
+        return per_distinct(quotes, lambda d: d.str.strip() != "")
+    # ``strip()`` removes exactly the characters for which ``isspace()`` holds
+    return pd.Series([v != "" and not v.isspace() for v in values], index=quotes.index,
+                     dtype=bool)
+
+
+def _dimension_numbers(column: pd.Series, dimension_of: dict[str, str],
+                       numbers: dict[str, int]) -> np.ndarray:
+    """Per row, the number of the dimension of the row's id, or -1 for an unknown id
+    (looked up once per distinct id)."""
+    codes, distinct = pd.factorize(column, use_na_sentinel=False)
+    found = [numbers[dimension_of[v]] if v in dimension_of else -1 for v in distinct]
+    numbered: np.ndarray = np.asarray(found, dtype=np.int64)[codes]
+    return numbered
+
+
 def _dimension_ok(frame: pd.DataFrame, registries: Registries) -> pd.Series:
-    unit_dim = frame["unit"].map({k: u.dimension for k, u in registries.units.items()})
-    metric_dim = frame["metric"].map({k: m.dimension for k, m in registries.metrics.items()})
-    known = unit_dim.notna() & metric_dim.notna()
-    return ~known | (unit_dim == metric_dim)
+    unit_dims = {k: u.dimension for k, u in registries.units.items()}
+    metric_dims = {k: m.dimension for k, m in registries.metrics.items()}
+    numbers = {d: n for n, d in enumerate(sorted({*unit_dims.values(), *metric_dims.values()}))}
+    unit_dim = _dimension_numbers(frame["unit"], unit_dims, numbers)
+    metric_dim = _dimension_numbers(frame["metric"], metric_dims, numbers)
+    known = (unit_dim >= 0) & (metric_dim >= 0)
+    return pd.Series(~known | (unit_dim == metric_dim), index=frame.index)
 
 
 ColumnCheck = Callable[[pd.Series], pd.Series]
@@ -122,7 +179,7 @@ def schema_checks(
         "FL004": ("unit", known(set(registries.units))),
         "FL005": ("period", lambda s: period_bounds(s)["valid"]),
         "FL007": ("qualifier", known(set(QUALIFIERS))),
-        "FL008": ("quote", lambda s: per_distinct(s, lambda d: d.str.strip() != "")),
+        "FL008": ("quote", _quote_ok),
     }
     rows: dict[str, RowCheck] = {
         "FL006": lambda d: _value_ok(d, registries),

@@ -7,11 +7,19 @@ breaks inside quoted cells become ``\\n``); ragged rows, duplicate headers,
 missing columns, stray quotes, bad encodings, NUL bytes, control characters,
 bidirectional controls ("Trojan Source") and empty files are input errors
 that name the file and line.
+
+A table is read as bytes and checked with vectorised scans of them; the
+slower character-by-character readers (the ``re`` and ``csv`` modules) run
+only when a scan finds something to report or cannot vouch for a file, so
+every error keeps its message and line.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import functools
+import hashlib
 import io
 import re
 from collections.abc import Sequence
@@ -31,6 +39,11 @@ _TOKENIZE_LINE = re.compile(r"line (\d+)")
 # escape sequence in a cell would reach the terminal through the text report
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 csv.field_size_limit(1 << 30)
+
+_TAB, _NEWLINE, _SPACE, _QUOTE, _COMMA, _DELETE = 0x09, 0x0A, 0x20, 0x22, 0x2C, 0x7F
+# what may stand next to a quote that opens or closes a field: a delimiter, a line
+# break, or the other quote of an escaped pair ("")
+_QUOTE_NEIGHBOURS = np.array([_NEWLINE, _QUOTE, _COMMA], dtype=np.uint8)
 
 
 def _decode(path: Path, data: bytes) -> str:
@@ -63,9 +76,57 @@ def _check_characters(path: Path, text: str) -> None:
             raise TableError(path, str(line), f"{what} {code} in the text; {hint}; remove it")
 
 
-def _header(path: Path, text: str) -> list[str]:
+_REFUSED_BELOW = 0x3000  # every refused character lies below: all are 1 to 3 UTF-8 bytes
+
+
+@functools.cache
+def _refused_above_ascii() -> tuple[np.ndarray, np.ndarray]:
+    """UTF-8 lead bytes and code points of the non-ASCII characters a table refuses.
+
+    Derived from the two patterns, so the scan and the message cannot disagree
+    (``tests/test_tables.py`` checks that none lies at or beyond ``_REFUSED_BELOW``).
+    """
+    points = [
+        cp for cp in range(0x80, _REFUSED_BELOW)
+        if _CONTROL.match(chr(cp)) or BIDI_CONTROLS.match(chr(cp))
+    ]
+    leads = sorted({chr(cp).encode("utf-8")[0] for cp in points})
+    return np.array(leads, dtype=np.uint8), np.array(points, dtype=np.int64)
+
+
+def _holds_refused_characters(data: bytes) -> bool:
+    """Whether UTF-8 ``data`` (LF line breaks) holds a character ``_check_characters`` refuses.
+
+    One comparison pass per byte class instead of two regex searches of the text:
+    tab and line feed are the only bytes below 0x20 allowed; beyond ASCII, only the
+    characters starting with a refused character's lead byte are decoded and looked up.
+    """
+    octets = np.frombuffer(data, dtype=np.uint8)
+    allowed_low = np.count_nonzero(octets == _NEWLINE) + np.count_nonzero(octets == _TAB)
+    if np.count_nonzero(octets < 0x20) != allowed_low or np.count_nonzero(octets == _DELETE):
+        return True
+    if data.isascii():
+        return False
+    leads, points = _refused_above_ascii()
+    at = np.flatnonzero(np.isin(octets, leads))
+    first = octets[at].astype(np.int64)
+    # a lead byte's continuation bytes exist (the data is valid UTF-8); clipping only
+    # guards reading a third byte that a two-byte character then ignores
+    second = octets.take(at + 1, mode="clip").astype(np.int64) & 0x3F
+    third = octets.take(at + 2, mode="clip").astype(np.int64) & 0x3F
+    code = np.where(
+        first < 0xE0,
+        ((first & 0x1F) << 6) | second,
+        ((first & 0x0F) << 12) | (second << 6) | third,
+    )
+    return bool(np.isin(code, points).any())
+
+
+def _header(path: Path, data: bytes) -> list[str]:
+    # decoded lazily: the header is the first record, not the whole file
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline="")
     try:
-        first = next(csv.reader(io.StringIO(text, newline=""), strict=True), None)
+        first = next(csv.reader(stream, strict=True), None)
     except csv.Error as exc:
         raise TableError(path, "1", f"malformed CSV header: {exc}") from None
     if not first or all(not cell.strip() for cell in first):
@@ -114,32 +175,99 @@ def _record_lines(path: Path, text: str, width: int) -> np.ndarray:
     return np.asarray(lines, dtype=np.int64)
 
 
+def _plain_record_lines(data: bytes, width: int) -> np.ndarray | None:
+    """What :func:`_record_lines` returns, from a vectorised scan; None if it may raise.
+
+    The scan vouches for *plain* CSV: every quote at an odd place (1st, 3rd, ...)
+    follows a comma, a line break, another quote or the start, and every quote at an
+    even place precedes a comma, a line break, another quote or the end. Then the
+    csv module's strict reader raises nothing, a quote's place tells whether a comma
+    or line break stands inside a quoted field, and so the outside ones split the
+    records and their fields. Anything else (a stray quote, an unclosed field, a
+    ragged row) is left to the csv module, which words the error.
+    """
+    if len(data) > csv.field_size_limit():
+        return None
+    octets = np.frombuffer(data, dtype=np.uint8)
+    at = np.flatnonzero((octets == _QUOTE) | (octets == _COMMA) | (octets == _NEWLINE))
+    what = octets[at]
+    is_quote = what == _QUOTE
+    quotes = at[is_quote]
+    if len(quotes) % 2:
+        return None
+    opening, closing = quotes[0::2], quotes[1::2]
+    # (a quote at the first or last byte borders the start or end: clipping reads a
+    # stand-in byte there, and the position test accepts it)
+    opens = np.isin(octets.take(opening - 1, mode="clip"), _QUOTE_NEIGHBOURS) | (opening == 0)
+    closes = np.isin(octets.take(closing + 1, mode="clip"), _QUOTE_NEIGHBOURS) | (
+        closing == len(data) - 1
+    )
+    if not (opens.all() and closes.all()):
+        return None
+    outside = (np.cumsum(is_quote) & 1) == 0  # an even number of quotes so far
+    is_newline = what == _NEWLINE
+    is_break = is_newline & outside
+    # piece 0 is the header, piece i > 0 the text after the i-th record break
+    piece = np.cumsum(is_break)
+    pieces = int(piece[-1]) + 1 if len(piece) else 1
+    commas = np.bincount(piece[(what == _COMMA) & outside], minlength=pieces)
+    marks = np.bincount(piece[~is_newline], minlength=pieces)  # quotes and commas
+    breaks = at[is_break]
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.concatenate((breaks, [len(data)]))
+    # a record starts on the line after the record break before it
+    lines = np.concatenate(([1], np.cumsum(is_newline)[is_break] + 1))
+    # blank: empty, or spaces and tabs only (no quote or comma, so on one line)
+    blank = ends == starts
+    maybe = np.flatnonzero((marks == 0) & ~blank & np.isin(octets.take(starts, mode="clip"),
+                                                             [_SPACE, _TAB]))
+    for index in maybe.tolist():  # lines that start with a space or tab and hold no comma
+        blank[index] = not data[starts[index]:ends[index]].strip(b" \t")
+    records = np.flatnonzero(~blank[1:]) + 1
+    if (commas[records] != width - 1).any():
+        return None
+    return lines[records].astype(np.int64)
+
+
 def read_table(
     path: Path, *, required: Sequence[str] = (), display: str | None = None
 ) -> pd.DataFrame:
     """Read one CSV table as text with ``_file`` and ``_line`` columns added."""
+    return read_table_and_digest(path, required=required, display=display)[0]
+
+
+def read_table_and_digest(
+    path: Path, *, required: Sequence[str] = (), display: str | None = None
+) -> tuple[pd.DataFrame, str]:
+    """:func:`read_table`, and the SHA-256 of the file's bytes (read once for both)."""
     shown = display or str(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise TableError(shown, None, f"cannot read: {exc.strerror}") from None
-    if not data.strip():
+    if not data or data.isspace():
         raise TableError(shown, None, "empty file; expected a header row and data rows")
-    text = _decode(Path(shown), data)
+    digest = hashlib.sha256(data).hexdigest()
+    if not data.isascii():
+        _decode(Path(shown), data)  # validates; the bytes are what is parsed
+    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
     # one line break: CRLF and a lone CR (old Mac files, mixed endings) become LF, so the
     # csv module and pandas agree on line numbers
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    _check_characters(Path(shown), text)
-    names = _header(Path(shown), text)
+    if b"\r" in body:
+        body = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if _holds_refused_characters(body):
+        _check_characters(Path(shown), body.decode("utf-8"))
+    names = _header(Path(shown), body)
     missing = [c for c in required if c not in names]
     if missing:
         raise TableError(shown, "1", f"missing required column(s): {', '.join(missing)}")
-    # the csv module's scan gives each record its true line and catches ragged rows
-    lines = _record_lines(Path(shown), text, len(names))
+    lines = _plain_record_lines(body, len(names))
+    if lines is None:  # the csv module's scan gives each record its line, or the error
+        lines = _record_lines(Path(shown), body.decode("utf-8"), len(names))
     try:
         frame = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(body),
+            encoding="utf-8",
             dtype=str,
             keep_default_na=False,
             na_filter=False,
@@ -160,4 +288,4 @@ def read_table(
         )
     frame[FILE_COLUMN] = shown
     frame[LINE_COLUMN] = lines
-    return frame
+    return frame, digest

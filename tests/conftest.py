@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -40,6 +41,12 @@ def write_mini_project(root: Path) -> Path:
     (facts / "sources" / "src.txt").write_text(MINI_SOURCE, encoding="utf-8")
     (facts / "table.csv").write_text(MINI_FACTS, encoding="utf-8")
     return root
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Commands the tests run keep their cache in a temp dir, not the user's ~/.cache."""
+    os.environ["FACTLINT_CACHE_DIR"] = str(tmp_path_factory.mktemp("factlint-cache"))
 
 
 @pytest.fixture

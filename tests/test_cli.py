@@ -140,6 +140,36 @@ def test_console_script_runs_as_a_new_user_would(mini_project: Path) -> None:
     assert json.loads(proc.stdout)["project"] == "mini"
 
 
+IMPORT_PROBE = """
+import sys
+from factlint.cli import main
+code = main(sys.argv[1:])
+loaded = sorted({m.split(".")[0] for m in sys.modules} & {"rich", "jinja2"})
+sys.stderr.write("\\nLOADED=%s EXIT=%d\\n" % (",".join(loaded), code))
+"""
+
+
+def loaded_libraries(*args: str) -> tuple[str, int]:
+    """Run the CLI in a fresh interpreter: which of rich and jinja2 it imported, and its exit."""
+    proc = subprocess.run(
+        [sys.executable, "-c", IMPORT_PROBE, *args], capture_output=True, text=True,
+        timeout=120, check=False,
+    )
+    tail = proc.stderr.strip().splitlines()[-1]
+    assert tail.startswith("LOADED="), proc.stderr
+    loaded, code = (part.split("=")[1] for part in tail.split())
+    return loaded, int(code)
+
+
+def test_machine_output_starts_without_rich_or_jinja(mini_project: Path, tmp_path: Path) -> None:
+    # start-up time is part of every pre-commit run: the terminal and HTML libraries are
+    # imported only when a terminal summary or an HTML report is written
+    assert loaded_libraries("check", str(mini_project), "-f", "json", "--no-report") == ("", 0)
+    junit = ("-f", "junit", "--no-report", "-o", str(tmp_path / "report.xml"))
+    assert loaded_libraries("check", str(mini_project), *junit) == ("", 0)
+    assert loaded_libraries("check", str(mini_project), "-f", "json") == ("jinja2", 0)
+
+
 def test_project_file_names_the_project(mini_project: Path, capsys) -> None:
     (mini_project / "factlint.yaml").write_text("name: Pilot zones\ndescription: A test base.\n")
     code, out, _ = run(capsys, "check", str(mini_project), "-f", "json", "--no-report")

@@ -11,10 +11,12 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 import pandas as pd
 
+from factlint.cache import Cache, using
 from factlint.errors import FactlintError, UsageError
 from factlint.findings import Bounds, Finding, Severity, Status, Waiver
 from factlint.normalise import normalise_facts
@@ -22,7 +24,7 @@ from factlint.project import Project, file_digest, load_project
 from factlint.provenance import check_provenance
 from factlint.registry import Registries
 from factlint.rules import KINDS
-from factlint.rules.base import RuleContext, RuleSpec
+from factlint.rules.base import FactTable, RuleContext, RuleSpec
 from factlint.rules.loader import RuleSet, load_rule_sets
 from factlint.schema import validate_facts
 from factlint.tables import FILE_COLUMN, LINE_COLUMN
@@ -91,9 +93,13 @@ class RunResult:
         }
 
 
-def _locator(stated: pd.DataFrame) -> dict[str, tuple[str, int]]:
-    """Fact id -> (file, line) of its first row; built once per run."""
-    first = stated.drop_duplicates("id")
+def _locator(stated: pd.DataFrame, ids: set[str]) -> dict[str, tuple[str, int]]:
+    """Fact id -> (file, line) of its first row, for the ``ids`` findings name.
+
+    Findings are few and the fact base may hold a million rows: only the named ids
+    are looked up, in one pass over the id column.
+    """
+    first = stated[stated["id"].isin(ids).to_numpy()].drop_duplicates("id")
     return dict(
         zip(
             first["id"].tolist(),
@@ -129,12 +135,17 @@ def _bounds(row: pd.Series, prefix: str) -> Bounds | None:
     )
 
 
+def _named_ids(failing: pd.DataFrame) -> list[str]:
+    return list(chain.from_iterable(failing["facts"].tolist()))
+
+
 def _rule_findings(
-    rule: RuleSpec, outcomes: pd.DataFrame, where: dict[str, tuple[str, int]]
+    rule: RuleSpec, failing: pd.DataFrame, where: dict[str, tuple[str, int]]
 ) -> list[Finding]:
+    """The findings of a rule's failing (not ``ok``) outcome rows."""
     code = KINDS[rule.kind].code
     found: list[Finding] = []
-    for _, row in outcomes[outcomes["status"] != "ok"].iterrows():
+    for _, row in failing.iterrows():
         ids = tuple(dict.fromkeys(row["facts"]))
         file, line = _location(where, ids)
         status_value = row["status"]
@@ -177,8 +188,7 @@ def _name_culprits(findings: list[Finding], outcomes: list[pd.DataFrame]) -> lis
     # failing checks are few; passing ones are many, so only the partners are looked up
     failed: Counter[str] = Counter()
     for out in outcomes:
-        for ids in out["facts"].to_numpy()[out["status"].to_numpy() == "discrepancy"]:
-            failed.update(ids)
+        failed.update(chain.from_iterable(_facts_where(out, "discrepancy")))
     suspect: dict[int, str] = {}
     for k, finding in enumerate(findings):
         if finding.status is Status.DISCREPANCY and len(finding.facts) > 1:
@@ -188,9 +198,8 @@ def _name_culprits(findings: list[Finding], outcomes: list[pd.DataFrame]) -> lis
     partners = {p for k, s in suspect.items() for p in findings[k].facts if p != s}
     passed: set[str] = set()
     for out in outcomes:
-        for ids in out["facts"].to_numpy()[out["status"].to_numpy() == "ok"]:
-            if not partners.isdisjoint(ids):
-                passed.update(partners.intersection(ids))
+        # the partners among the ids of every passing check (one C-level pass, no row loop)
+        passed |= partners.intersection(chain.from_iterable(_facts_where(out, "ok")))
     named = list(findings)
     for k, culprit in suspect.items():
         if all(p in passed for p in findings[k].facts if p != culprit):
@@ -198,25 +207,35 @@ def _name_culprits(findings: list[Finding], outcomes: list[pd.DataFrame]) -> lis
     return named
 
 
+def _facts_where(outcomes: pd.DataFrame, status: str) -> list[tuple[str, ...]]:
+    """The ``facts`` tuples of the outcome rows with ``status``."""
+    facts: list[tuple[str, ...]] = (
+        outcomes["facts"].to_numpy()[outcomes["status"].to_numpy() == status].tolist()
+    )
+    return facts
+
+
 def run_rules(
     rule_set: RuleSet, registries: Registries, table: pd.DataFrame, stated: pd.DataFrame
 ) -> tuple[list[Finding], pd.DataFrame, list[RuleRun]]:
     """Run every rule in order; derived values of earlier rules feed later ones."""
-    findings: list[Finding] = []
+    # a rule's failing outcome rows become findings after the loop, when the file and
+    # line of every fact they name can be looked up in one pass over the stated facts
+    findings: list[Finding | tuple[RuleSpec, pd.DataFrame]] = []
     runs: list[RuleRun] = []
     all_outcomes: list[pd.DataFrame] = []
     counter = [0]
-    where = _locator(stated)
+    facts = FactTable(table, registries)
     for rule in rule_set.rules:
         kind = KINDS[rule.kind]
         run = RuleRun(rule=rule)
         runs.append(run)
         ctx = RuleContext(
-            facts=table,
             registries=registries,
             settings=rule_set.settings,
             rule=rule,
             derived_counter=counter,
+            table=facts,
         )
         try:
             result = kind.check(ctx, rule.params)
@@ -237,11 +256,13 @@ def run_rules(
         out = result.outcomes
         run.outcomes = out
         run.checks = len(out)
-        run.failed = int((out["status"] == "discrepancy").sum()) if len(out) else 0
-        run.unverifiable = int((out["status"] == "unverifiable").sum()) if len(out) else 0
+        status = out["status"].to_numpy()
+        run.failed = int((status == "discrepancy").sum())
+        run.unverifiable = int((status == "unverifiable").sum())
         if result.derived is not None and len(result.derived):
             run.derived = len(result.derived)
-            table = pd.concat([table, result.derived], ignore_index=True)
+            # joined to the table when a later rule reads it whole (or at the end)
+            facts.append(result.derived)
         if not len(out) and not run.derived:
             findings.append(
                 Finding(
@@ -258,8 +279,17 @@ def run_rules(
             )
             continue
         all_outcomes.append(out)
-        findings.extend(_rule_findings(rule, out, where))
-    return _name_culprits(findings, all_outcomes), table, runs
+        findings.append((rule, out[status != "ok"]))
+    table = facts.frame
+    named = {i for item in findings if isinstance(item, tuple) for i in _named_ids(item[1])}
+    where = _locator(stated, named)
+    found: list[Finding] = []
+    for item in findings:
+        if isinstance(item, Finding):
+            found.append(item)
+        else:
+            found.extend(_rule_findings(*item, where))
+    return _name_culprits(found, all_outcomes), table, runs
 
 
 def _rule_error(rule: RuleSpec, code: str, message: str) -> Finding:
@@ -274,12 +304,26 @@ def _rule_error(rule: RuleSpec, code: str, message: str) -> Finding:
     )
 
 
-def run_check(root: Path, *, today: dt.date | None = None, gx: bool = False) -> RunResult:
+def run_check(
+    root: Path,
+    *,
+    today: dt.date | None = None,
+    gx: bool = False,
+    cache: Cache | None = None,
+    jobs: int | None = None,
+) -> RunResult:
     """Check the project at ``root``; raise InputError for unusable input.
 
     ``gx`` also runs the project's Great Expectations suites (``checks/gx/``);
-    they are opt-in because importing GX costs seconds.
+    they are opt-in because importing GX costs seconds. ``cache`` keeps parsed
+    registries and verified quotes for the next run (:mod:`factlint.cache`);
+    ``jobs`` caps the processes that read quotes (None: one per core).
     """
+    with using(cache):
+        return _run_check(root, today=today, gx=gx, jobs=jobs)
+
+
+def _run_check(root: Path, *, today: dt.date | None, gx: bool, jobs: int | None) -> RunResult:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -306,7 +350,7 @@ def run_check(root: Path, *, today: dt.date | None = None, gx: bool = False) -> 
 
     findings, valid = validate_facts(project.facts, project.registries, set(project.sources["id"]))
     lap("schema")
-    findings += check_provenance(project.facts, project.source_texts)
+    findings += check_provenance(project.facts, project.source_texts, jobs=jobs)
     lap("provenance")
 
     stated = project.facts

@@ -29,24 +29,30 @@ def normalise_facts(
     facts: pd.DataFrame, registries: Registries, *, approx_tolerance: float = 0.05
 ) -> pd.DataFrame:
     """Add interval, unit and period columns to valid fact rows (input is not modified)."""
-    out = facts.copy()
+    # copy-on-write: new columns go to the copy only, and the input's are not duplicated
+    out = facts.copy(deep=False)
+    # a fact base names few units: each distinct unit is looked up once, then gathered
+    unit_codes, units = pd.factorize(out["unit"], use_na_sentinel=False)
+    per_unit = pd.Series(units)
     unit_dim = {k: u.dimension for k, u in registries.units.items()}
     unit_factor = {k: u.factor for k, u in registries.units.items()}
-    out["dimension"] = out["unit"].map(unit_dim).fillna("")
-    out["factor"] = out["unit"].map(unit_factor).astype(float).fillna(np.nan)
+    dimension = per_unit.map(unit_dim).fillna("")
+    factor = per_unit.map(unit_factor).astype(float).fillna(np.nan).to_numpy()
+    out["dimension"] = dimension.take(unit_codes).set_axis(out.index)
+    out["factor"] = factor[unit_codes]
     # only a change (growth) may be negative; "less than 0.4%" of a share starts at 0
     changes = {k for k, m in registries.metrics.items() if m.growth is not None}
     nonnegative = ~out["metric"].isin(changes)
     # an integer count is exact ("22 zones"), but a scaled one is rounded
     # ("100 million units" is 100 ± 0.5 million)
-    discrete = out["dimension"].isin(["count", "date"]) & (out["factor"] == 1)
+    discrete = (dimension.isin(["count", "date"]).to_numpy() & (factor == 1))[unit_codes]
     iv = written(
         out["value"].to_numpy(dtype=object),
         out["qualifier"].to_numpy(dtype=object),
-        discrete=discrete.to_numpy(),
+        discrete=discrete,
         nonnegative=nonnegative.to_numpy(),
         approx_tolerance=approx_tolerance,
-        date=(out["dimension"] == "date").to_numpy(),
+        date=(dimension == "date").to_numpy()[unit_codes],
     )
     out["lo"], out["hi"] = iv.lo, iv.hi
     out["lo_open"], out["hi_open"] = iv.lo_open, iv.hi_open

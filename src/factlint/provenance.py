@@ -10,11 +10,18 @@ quotes cost nothing.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import sys
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
+from factlint import interval, quantity
+from factlint.cache import current as current_cache
+from factlint.cache import generation
 from factlint.findings import Finding, Severity, Status
 from factlint.quantity import Quantity, find_quantities, format_quantity
 from factlint.tables import FILE_COLUMN, LINE_COLUMN
@@ -71,10 +78,75 @@ def describe_figures(quote: str) -> str:
     return ", ".join(f"{q.text!r} ({q.value} {q.unit}, {q.qualifier})" for q in figures)
 
 
-def check_provenance(facts: pd.DataFrame, source_texts: dict[str, str]) -> list[Finding]:
-    """Findings for quotes missing from their source and figures the quote does not state."""
+#: distinct figures below this are read in this process; above it, by one process per core
+POOL_MIN_FIGURES = 40_000
+_POOL_WORK: list[tuple[str, str, str, str]] = []  # what forked workers read their slice of
+
+
+def _match_slice(bounds: tuple[int, int]) -> bytes:
+    return bytes(figure_matches(*_POOL_WORK[i]) for i in range(*bounds))
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _match_figures(figures: list[tuple[str, str, str, str]], jobs: int | None) -> list[bool]:
+    """figure_matches for each entry; forked workers share a large list between cores."""
+    jobs = available_cores() if jobs is None else jobs
+    if jobs < 2 or len(figures) < POOL_MIN_FIGURES:
+        return [figure_matches(*figure) for figure in figures]
+    import multiprocessing  # only here: a small project never pays for the import
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return [figure_matches(*figure) for figure in figures]
+    global _POOL_WORK
+    _POOL_WORK = figures  # inherited by the forked workers: nothing is pickled but results
+    try:
+        step = -(-len(figures) // (jobs * 8))  # small slices even out slow quotes
+        slices = [(i, min(i + step, len(figures))) for i in range(0, len(figures), step)]
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            flags = b"".join(pool.map(_match_slice, slices))
+    finally:
+        _POOL_WORK = []
+    return [bool(flag) for flag in flags]
+
+
+def _row_keys(checked: pd.DataFrame, source_texts: dict[str, str]) -> np.ndarray:
+    """A 64-bit key per row from everything its provenance depends on."""
+    digests = {
+        sid: hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+        for sid, text in source_texts.items()
+    }
+    parts = pd.DataFrame(
+        {
+            "text": checked["source"].map(digests),
+            **{c: checked[c] for c in ("quote", "value", "unit", "qualifier")},
+        }
+    ).astype(object)
+    hashed = pd.util.hash_pandas_object(parts, index=False, categorize=False)
+    keys: np.ndarray = hashed.to_numpy(dtype=np.uint64)
+    return keys
+
+
+def _cache_name() -> str:
+    code = generation(quantity, interval, sys.modules[__name__], extra=pd.__version__)
+    return f"provenance-{code}.npy"
+
+
+def check_provenance(
+    facts: pd.DataFrame, source_texts: dict[str, str], *, jobs: int | None = None
+) -> list[Finding]:
+    """Findings for quotes missing from their source and figures the quote does not state.
+
+    Rows the run's cache (:mod:`factlint.cache`) has seen pass with the same source
+    text, quote and figure are not read again; ``jobs`` processes read the rest when
+    there are many (None: one per available core).
+    """
     findings: list[Finding] = []
-    normalised_sources = {sid: normalise(text) for sid, text in source_texts.items()}
     known_sources = facts["source"].isin(set(source_texts))
     for source_id in sorted(set(facts.loc[~known_sources, "source"]) - {""}):
         rows = facts[facts["source"] == source_id]
@@ -95,19 +167,30 @@ def check_provenance(facts: pd.DataFrame, source_texts: dict[str, str]) -> list[
             )
         )
     checked = facts[known_sources & (facts["quote"].str.strip() != "")]
+    store = current_cache()
+    passed_before = np.zeros(len(checked), dtype=bool)
+    if store is not None:
+        keys = _row_keys(checked, source_texts)
+        cached = store.read_keys(_cache_name())
+        passed_before = store.contains(cached, keys)
+    pending = checked[~passed_before]
+    used_sources = set(pending["source"].tolist())
+    normalised_sources = {
+        sid: normalise(text) for sid, text in source_texts.items() if sid in used_sources
+    }
     found: dict[tuple[str, str], bool] = {}
-    for key in zip(checked["source"].tolist(), checked["quote"].tolist(), strict=True):
+    for key in zip(pending["source"].tolist(), pending["quote"].tolist(), strict=True):
         if key not in found:
             found[key] = normalise(key[1]) in normalised_sources[key[0]]
     present = pd.Series(
         [
             found[key]
-            for key in zip(checked["source"].tolist(), checked["quote"].tolist(), strict=True)
+            for key in zip(pending["source"].tolist(), pending["quote"].tolist(), strict=True)
         ],
-        index=checked.index,
+        index=pending.index,
         dtype=bool,
     )
-    for _, row in checked[~present].iterrows():
+    for _, row in pending[~present].iterrows():
         findings.append(
             Finding(
                 code="FL021",
@@ -121,18 +204,20 @@ def check_provenance(facts: pd.DataFrame, source_texts: dict[str, str]) -> list[
                 column="quote",
             )
         )
-    stated = checked[present]
-    keys = list(
+    stated = pending[present]
+    figures = list(
         zip(
             stated["quote"].tolist(), stated["value"].tolist(), stated["unit"].tolist(),
             stated["qualifier"].tolist(), strict=True,
         )
     )
-    matches: dict[tuple[str, str, str, str], bool] = {}
-    for figure in keys:
-        if figure not in matches:
-            matches[figure] = figure_matches(*figure)
-    ok = pd.Series([matches[figure] for figure in keys], index=stated.index, dtype=bool)
+    distinct = list(dict.fromkeys(figures))
+    matches = dict(zip(distinct, _match_figures(distinct, jobs), strict=True))
+    ok = pd.Series([matches[figure] for figure in figures], index=stated.index, dtype=bool)
+    if store is not None:
+        passed = present.copy()
+        passed.loc[stated.index] = ok
+        store.add_keys(_cache_name(), cached, keys[~passed_before][passed.to_numpy()])
     for _, row in stated[~ok].iterrows():
         expected = format_quantity(str(row["value"]), str(row["unit"]), str(row["qualifier"]))
         findings.append(

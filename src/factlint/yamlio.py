@@ -14,8 +14,10 @@ or number is expected, so ``id: on`` never silently becomes ``True``.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,8 @@ import yaml
 from pydantic import BaseModel
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from factlint.cache import current as current_cache
+from factlint.cache import generation
 from factlint.errors import InputError
 
 MAX_DEPTH = 64
@@ -147,57 +151,93 @@ class _StrictLoader(yaml.SafeLoader):
 #: always take the strict loader.
 LIBYAML_MIN_CHARS = 0
 
+#: Documents at least this long are kept in the run's cache (:mod:`factlint.cache`) once
+#: read: libyaml still spends seconds on a registry of 30,000 entities.
+CACHE_MIN_CHARS = 64 * 1024
+
 
 if yaml.__with_libyaml__:
 
-    class _LibyamlLoader(yaml.cyaml.CParser, _StrictLoader):  # type: ignore[misc,name-defined]
-        """The strict constructor on libyaml's parser (aliases and depth checked before)."""
+    class _LibyamlComposer(yaml.cyaml.CParser, yaml.resolver.Resolver):  # type: ignore[misc,name-defined]
+        """libyaml's parser and composer with PyYAML's tag resolution (as CSafeLoader)."""
 
         def __init__(self, text: str) -> None:
             yaml.cyaml.CParser.__init__(self, text)  # type: ignore[attr-defined]
-            yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
 
 
-def _plain_for_libyaml(text: str) -> bool:
-    """One document, no aliases, nesting well within MAX_DEPTH, only allowed characters."""
-    if yaml.reader.Reader.NON_PRINTABLE.search(text):
-        return False
-    parser = yaml.cyaml.CParser(text)  # type: ignore[attr-defined]
-    depth = documents = 0
-    try:
-        while parser.check_event():
-            event = parser.get_event()
-            if isinstance(event, yaml.AliasEvent):
-                return False
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth >= MAX_DEPTH - 1:
-                    return False
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-            elif isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    return False
-    except Exception:  # noqa: BLE001 - the strict loader reports it
-        return False
-    finally:
-        parser.dispose()
-    return True
+class _NotPlain(Exception):
+    """The fast path declines: the strict loader reads the document (and names any error)."""
+
+
+class _FastConstructor:
+    """Build data from a node tree for the common case: string keys, plain tags.
+
+    Scalars other than strings go through the strict constructor, so numbers,
+    booleans and dates mean what they mean there; anything the strict loader
+    would refuse or treat specially (aliases, merge keys, duplicate keys, other
+    tags, deep nesting) raises :class:`_NotPlain`.
+    """
+
+    _STR = _CORE + "str"
+    _SEQ = _CORE + "seq"
+    _MAP = _CORE + "map"
+
+    def __init__(self) -> None:
+        self._strict = _StrictLoader("")
+        self._seen: set[int] = set()
+
+    def dispose(self) -> None:
+        self._strict.dispose()
+
+    def build(self, node: Node, depth: int = 1) -> Any:
+        if id(node) in self._seen:
+            raise _NotPlain  # the same node twice: an alias
+        self._seen.add(id(node))
+        if isinstance(node, ScalarNode):
+            if node.tag == self._STR:
+                return node.value
+            if node.tag == _MERGE_TAG:
+                raise _NotPlain
+            return self._strict.construct_object(node)
+        if depth >= MAX_DEPTH - 1:
+            raise _NotPlain
+        if isinstance(node, SequenceNode) and node.tag == self._SEQ:
+            return [self.build(item, depth + 1) for item in node.value]
+        if isinstance(node, MappingNode) and node.tag == self._MAP:
+            data: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.build(key_node, depth + 1)
+                try:
+                    if key in data:
+                        raise _NotPlain  # a duplicate key
+                except TypeError:
+                    raise _NotPlain from None  # an unhashable key
+                data[key] = self.build(value_node, depth + 1)
+            return data
+        raise _NotPlain
 
 
 def _load_with_libyaml(text: str) -> tuple[bool, Any]:
     """(True, data) when libyaml read ``text`` plainly; (False, None) to use the strict loader."""
-    if not yaml.__with_libyaml__ or len(text) < LIBYAML_MIN_CHARS or not _plain_for_libyaml(text):
+    if (
+        not yaml.__with_libyaml__
+        or len(text) < LIBYAML_MIN_CHARS
+        or yaml.reader.Reader.NON_PRINTABLE.search(text)
+    ):
         return False, None
-    loader = _LibyamlLoader(text)
+    composer = _LibyamlComposer(text)
+    builder = _FastConstructor()
     try:
-        return True, loader.get_single_data()
+        node = composer.get_single_node()  # more than one document is an error here
+        if node is None:
+            return False, None
+        return True, builder.build(node)
     except Exception:  # noqa: BLE001 - the strict loader reports it, with its line
         return False, None
     finally:
-        loader.dispose()
+        composer.dispose()
+        builder.dispose()
 
 
 def _reader_line(text: str, exc: yaml.reader.ReaderError) -> str | None:
@@ -216,8 +256,18 @@ def load_yaml_text(text: str, path: Path | str) -> Any:
             f"bidirectional control character {code}: it can make the text read differently "
             "than it parses; remove it",
         )
+    store = current_cache() if len(text) >= CACHE_MIN_CHARS else None
+    if store is not None:
+        name = f"yaml-{generation(sys.modules[__name__], extra=yaml.__version__)}-" + (
+            hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() + ".json"
+        )
+        cached = store.read_json(name)
+        if cached is not None:
+            return cached
     done, data = _load_with_libyaml(text)
     if done:
+        if store is not None:
+            store.write_json(name, data)
         return data
     loader: _StrictLoader | None = None
     try:

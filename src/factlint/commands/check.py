@@ -6,8 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
+from factlint.cache import Cache, default_directory
 from factlint.commands.gate import load_baseline, load_report, stale_findings
 from factlint.engine import RunResult, run_check
 from factlint.findings import Finding, Severity
@@ -44,9 +43,12 @@ def run_check_command(
     baseline: Path | None = None,
     compare_with: Path | None = None,
     gx: bool = False,
+    cache: bool = True,
+    jobs: int | None = None,
 ) -> int:
     threshold = None if fail_on == "never" else Severity(fail_on)
-    result = run_check(project_dir, gx=gx)
+    store = Cache(default_directory()) if cache else None
+    result = run_check(project_dir, gx=gx, cache=store, jobs=jobs)
     inputs = [project_dir / p for p in result.project.inputs]
     inputs += [p for p in (baseline, compare_with) if p is not None]
     report_path = None if no_report else (report or project_dir / DEFAULT_REPORT)
@@ -68,6 +70,9 @@ def run_check_command(
     if output is not None:
         atomic_write(output, emit(fmt, data))
     elif fmt == "text":
+        # rich costs start-up time: it is imported only when text goes to the terminal
+        from rich.console import Console
+
         emit("text", data, console=Console(highlight=False))
         if report_path is not None:
             Console(highlight=False).print(f"report: {report_path}", markup=False)

@@ -16,9 +16,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.markup import escape
-
 from factlint.engine import run_check
 from factlint.errors import InputError, UsageError
 from factlint.findings import Finding, Severity, Status
@@ -132,6 +129,10 @@ def baseline_document(findings: list[Finding], *, project: str, fingerprint: str
 
 def write_baseline(project_dir: Path, output: Path) -> int:
     """``factlint baseline``: record today's unwaived findings as known."""
+    # rich is imported here, not at the top: `check --format json` imports this module
+    from rich.console import Console
+    from rich.markup import escape
+
     result = run_check(project_dir)
     refuse_inputs(output, [project_dir / p for p in result.project.inputs])
     document = baseline_document(

@@ -25,7 +25,7 @@ from factlint import __version__
 from factlint.engine import RunResult
 from factlint.findings import Finding, Severity
 from factlint.report.excerpt import quote_context
-from factlint.report.series import monotonic_series, registry_steps
+from factlint.report.series import monotonic_series, registry_steps, timeline_facts
 from factlint.rules import KINDS
 from factlint.tables import FILE_COLUMN, LINE_COLUMN
 
@@ -93,17 +93,32 @@ def listed_findings(findings: list[dict[str, Any]], limit: int) -> list[int]:
     return keep
 
 
+def named_facts(facts: pd.DataFrame, findings: Iterable[Finding]) -> pd.DataFrame:
+    """The rows of ``facts`` whose id a finding names (a few, out of maybe millions)."""
+    return facts[facts["id"].isin({i for finding in findings for i in finding.facts})]
+
+
 def involved_facts(
-    result: RunResult, findings: list[dict[str, Any]], listed: Iterable[int]
+    result: RunResult,
+    findings: list[dict[str, Any]],
+    listed: Iterable[int],
+    *,
+    named: pd.DataFrame | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Every fact a finding names; those drawn as cards in the HTML carry their source context."""
+    """Every fact a finding names; those drawn as cards in the HTML carry their source context.
+
+    ``named`` is :func:`named_facts` of the stated facts, when the caller has it already.
+    """
     ids = {f for finding in findings for f in finding["facts"]}
     stated = result.project.facts
-    rows = stated[stated["id"].isin(ids)].drop_duplicates("id")
+    if named is None:
+        named = stated[stated["id"].isin(ids)]
+    rows = named.drop_duplicates("id")
     records = {r["id"]: r for r in fact_records(rows)}
     table = result.facts
-    if "derived" in table.columns:
-        derived = table[table["derived"].astype(bool) & table["id"].isin(ids - set(records))]
+    unstated = ids - set(records)
+    if "derived" in table.columns and unstated:  # else no need to scan every fact again
+        derived = table[table["derived"].astype(bool) & table["id"].isin(unstated)]
         derived = derived.drop_duplicates("id")
         origins = derived["derived_from"].tolist() if "derived_from" in derived else []
         for record, origin in zip(fact_records(derived), origins, strict=False):
@@ -194,14 +209,25 @@ def _summary(result: RunResult, findings: list[dict[str, Any]]) -> dict[str, Any
     }
 
 
+def _texts(frame: pd.DataFrame, column: str) -> list[str]:
+    """A column as :func:`_text` strings ("" for a missing column or value)."""
+    if column not in frame.columns:
+        return [""] * len(frame)
+    return [_text(v) for v in frame[column].tolist()]
+
+
 def _sources(result: RunResult) -> dict[str, dict[str, Any]]:
+    sources = result.project.sources
+    # column by column: a project may cite tens of thousands of sources
+    fields = [_texts(sources, k) for k in SOURCE_FIELDS]
+    approximate = _texts(sources, "date_approximate")
     out: dict[str, dict[str, Any]] = {}
-    for row in result.project.sources.to_dict("records"):
-        record: dict[str, Any] = {k: _text(row.get(k)) for k in SOURCE_FIELDS}
-        record["date_approximate"] = _text(row.get("date_approximate")).strip().lower() in (
-            "true", "yes", "1",
-        )
-        out[_text(row.get("id"))] = record
+    for source_id, approx, *values in zip(
+        _texts(sources, "id"), approximate, *fields, strict=True
+    ):
+        record: dict[str, Any] = dict(zip(SOURCE_FIELDS, values, strict=True))
+        record["date_approximate"] = approx.strip().lower() in ("true", "yes", "1")
+        out[source_id] = record
     return dict(sorted(out.items()))
 
 
@@ -240,13 +266,14 @@ def report_data(
     :func:`factlint.report.changes.compare` of an earlier report with this run.
     """
     project = result.project
-    sources_of = dict(
-        zip(project.facts["id"].tolist(), project.facts["source"].tolist(), strict=True)
-    )
+    named = named_facts(project.facts, result.findings)
+    sources_of = dict(zip(named["id"].tolist(), named["source"].tolist(), strict=True))
     known = frozenset(baselined)
     findings = [_finding_json(f, sources_of, known) for f in result.findings]
     listed = listed_findings(findings, limits.findings_per_severity)
     flagged = {i for f in findings if not f["waived"] for i in f["facts"]}
+    # steps are drawn beside series only, so both need only the facts a series may show
+    timeline = timeline_facts(result.facts, project.registries)
     return {
         "schema_version": SCHEMA_VERSION,
         "factlint_version": __version__,
@@ -259,13 +286,13 @@ def report_data(
         "inputs": [{"path": p, "sha256": project.inputs[p]} for p in sorted(project.inputs)],
         "rules": _rules(result),
         "findings": findings,
-        "facts": involved_facts(result, findings, listed),
+        "facts": involved_facts(result, findings, listed, named=named),
         "sources": _sources(result),
         "series": monotonic_series(
-            result.facts, project.registries, flagged=flagged,
+            timeline, project.registries, flagged=flagged,
             max_series=limits.series, max_points=limits.points_per_series,
             steps=registry_steps(
-                result.facts,
+                timeline,
                 [
                     run.outcomes
                     for run in result.rule_runs

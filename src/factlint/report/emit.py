@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from factlint.errors import UsageError
+
+if TYPE_CHECKING:  # rich is imported by the text emitter alone, when text is written
+    from rich.console import Console
 
 EMITTERS: dict[str, tuple[str, str]] = {
     "text": ("factlint.report.text", "render_text"),

@@ -21,10 +21,7 @@ from factlint.rules.base import (
     outcomes,
 )
 from factlint.rules.frames import (
-    derived_from_any,
-    join_side,
     joined_ids,
-    prefixed,
     written_interval,
 )
 from factlint.rules.wording import (
@@ -52,46 +49,117 @@ class AgreementParams(Params):
     )
 
 
-def _pairs(rows: pd.DataFrame) -> pd.DataFrame:
-    """Every pair i < j of rows about the same subject, metric and period (a self-merge)."""
+def _group_keys(rows: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """One integer per row, equal where every column of GROUP_KEYS is equal.
+
+    Missing values match each other, as in a merge. Integer keys make the grouping
+    a sort of one array instead of a self-merge that hashes every string column.
+    """
+    key = np.zeros(len(rows), dtype=np.int64)
+    for column in GROUP_KEYS:
+        codes, uniques = pd.factorize(rows[column], use_na_sentinel=False)
+        width = len(uniques) + 1
+        if int(key.max(initial=0)) >= np.iinfo(np.int64).max // width:
+            key = pd.factorize(key)[0].astype(np.int64)  # renumber before it could overflow
+        key = key * width + codes
+    return key
+
+
+def _same_recipe(
+    rows: pd.DataFrame, pos_a: npt.NDArray[np.intp], pos_b: npt.NDArray[np.intp]
+) -> npt.NDArray[np.bool_]:
+    """True for pairs of derived values computed from the very same facts (a rule run twice)."""
     derived = rows["derived"].to_numpy(dtype=bool)
-    keyed = rows[[*GROUP_KEYS, "pos"]].assign(
-        # derived values computed from the very same facts (a rule run twice) match by construction
-        recipe=[
-            "\x1f".join(sorted(src)) if d else ""
-            for src, d in zip(rows["derived_from"], derived, strict=True)
-        ]
-    )
-    pairs = keyed.merge(keyed, on=GROUP_KEYS, suffixes=("_a", "_b"))
-    same_recipe = (pairs["recipe_a"] == pairs["recipe_b"]) & (pairs["recipe_a"] != "")
-    pairs = pairs[(pairs["pos_a"] < pairs["pos_b"]) & ~same_recipe]
-    a = prefixed(rows, "a_").iloc[pairs["pos_a"].to_numpy()].reset_index(drop=True)
-    b = prefixed(rows, "b_").iloc[pairs["pos_b"].to_numpy()].reset_index(drop=True)
-    both = pd.concat([a, b], axis=1)
-    both["pos_a"] = pairs["pos_a"].to_numpy()
-    both["pos_b"] = pairs["pos_b"].to_numpy()
+    both = np.flatnonzero(derived[pos_a] & derived[pos_b])
+    out = np.zeros(len(pos_a), dtype=bool)
+    if not len(both):
+        return out
+    involved = np.unique(np.concatenate([pos_a[both], pos_b[both]]))
+    sources = rows["derived_from"].to_numpy()[involved]
+    codes, uniques = pd.factorize(pd.Series(["\x1f".join(sorted(s)) for s in sources]))
+    # no facts at all is no recipe
+    codes = np.where(uniques.to_numpy()[codes] == "", -1, codes)
+    recipe_a = codes[np.searchsorted(involved, pos_a[both])]
+    recipe_b = codes[np.searchsorted(involved, pos_b[both])]
+    out[both] = (recipe_a == recipe_b) & (recipe_a >= 0)
+    return out
+
+
+def _derived_from_other(
+    rows: pd.DataFrame, pos_a: npt.NDArray[np.intp], pos_b: npt.NDArray[np.intp]
+) -> npt.NDArray[np.bool_]:
+    """True for pairs where one row is derived from the other (they agree by construction)."""
+    n = len(pos_a)
+    # each pair both ways: is `made` derived from `of`?
+    made, of = np.concatenate([pos_a, pos_b]), np.concatenate([pos_b, pos_a])
+    check = np.flatnonzero(rows["derived"].to_numpy(dtype=bool)[made])
+    out = np.zeros(2 * n, dtype=bool)
+    if not len(check):
+        return out[:n]
+    derived = np.unique(made[check])
+    sources = rows["derived_from"].to_numpy()[derived]
+    lengths = np.array([len(s) for s in sources], dtype=np.intp)
+    codes, uniques = pd.factorize(np.array([i for s in sources for i in s], dtype=object))
+    # (derived row, code of an id it was derived from) as one integer
+    width = len(uniques) + 1
+    links = pd.Index(np.repeat(derived, lengths).astype(np.int64) * width + codes)
+    partner = pd.Index(uniques).get_indexer(rows["id"].to_numpy(dtype=object)[of[check]])
+    key = made[check].astype(np.int64) * width + partner
+    out[check] = (partner >= 0) & pd.Index(key).isin(links)
+    return out[:n] | out[n:]
+
+
+def _pairs(rows: pd.DataFrame) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Positions (a, b), a < b, of every two rows about the same subject, metric and period.
+
+    In order of a, then b. Rows with one key are adjacent after a stable sort, and
+    each pairs with the rows after it in its run: no self-merge, whose cost grows
+    with the square of a group's size in hashing and copying whole rows.
+    """
+    n = len(rows)
+    if not n:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty
+    keys = _group_keys(rows)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    new_run = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
+    run = np.cumsum(new_run) - 1
+    run_start = np.flatnonzero(new_run)
+    run_end = np.r_[run_start[1:], n]
+    at = np.arange(n)
+    after = run_end[run] - at - 1  # rows after this one in its run
+    first = np.repeat(at, after)
+    offset = np.arange(len(first)) - np.repeat(np.cumsum(after) - after, after)
+    pos_a, pos_b = order[first], order[first + 1 + offset]
+    by_a = np.lexsort((pos_b, pos_a))
+    pos_a, pos_b = pos_a[by_a], pos_b[by_a]
+    # derived values computed from the very same facts (a rule run twice) match by construction
+    same_recipe = _same_recipe(rows, pos_a, pos_b)
+    pos_a, pos_b = pos_a[~same_recipe], pos_b[~same_recipe]
     # a derived value agrees with the facts it was derived from by construction
-    own = derived_from_any(both, "a_id", "b_derived_from") | derived_from_any(
-        both, "b_id", "a_derived_from"
-    )
-    return both[~own].reset_index(drop=True)
+    own = _derived_from_other(rows, pos_a, pos_b)
+    return pos_a[~own], pos_b[~own]
 
 
 def _sharing_a_source(
-    ctx: RuleContext, rows: pd.DataFrame, pairs: pd.DataFrame
+    ctx: RuleContext,
+    rows: pd.DataFrame,
+    pos_a: npt.NDArray[np.intp],
+    pos_b: npt.NDArray[np.intp],
 ) -> npt.NDArray[np.bool_]:
     """True for pairs with a source in common (a derived value has its facts' sources)."""
-    stated = ctx.facts[~ctx.facts["derived"].astype(bool)].drop_duplicates("id")
+    stated = ctx.select(Selector.model_validate({"derived": False})).drop_duplicates("id")
     source_of = pd.Series(stated["source"].to_numpy(), index=stated["id"].to_numpy())
-    ids = pd.DataFrame({"pos": rows["pos"].to_numpy(), "id": pd.Series(origin(rows), dtype=object)})
+    ids = pd.DataFrame({"pos": np.arange(len(rows)), "id": pd.Series(origin(rows), dtype=object)})
     ids = ids.explode("id").dropna()
     sources = ids.assign(src=ids["id"].map(source_of)).dropna()[["pos", "src"]].drop_duplicates()
+    pairs = pd.DataFrame({"pos_a": pos_a, "pos_b": pos_b})
     common = (
-        pairs[["pos_a", "pos_b"]]
-        .merge(sources.rename(columns={"pos": "pos_a"}), on="pos_a")
+        pairs.merge(sources.rename(columns={"pos": "pos_a"}), on="pos_a")
         .merge(sources.rename(columns={"pos": "pos_b"}), on=["pos_b", "src"])
     )
-    wanted = pd.MultiIndex.from_frame(pairs[["pos_a", "pos_b"]])
+    wanted = pd.MultiIndex.from_frame(pairs)
     return np.asarray(wanted.isin(pd.MultiIndex.from_frame(common[["pos_a", "pos_b"]])), dtype=bool)
 
 
@@ -161,19 +229,20 @@ def check(ctx: RuleContext, params: AgreementParams) -> RuleResult:
     yuan in 2025-H1 implies for 2024-H1.
     """
     chosen = ctx.select(params.select)
+    keep = chosen["start"].notna().to_numpy() & chosen["end"].notna().to_numpy()
     if not params.include_derived:
-        chosen = chosen[~chosen["derived"].astype(bool)]
-    chosen = chosen[chosen["start"].notna() & chosen["end"].notna()]
+        keep &= ~chosen["derived"].to_numpy(dtype=bool)
     # stated facts first, so that a pair shows a stated fact first
-    rows = chosen.sort_values("derived", kind="stable").reset_index(drop=True)
-    rows["pos"] = np.arange(len(rows))
-    pairs = _pairs(rows)
-    if params.across_sources_only and len(pairs):
-        pairs = pairs[~_sharing_a_source(ctx, rows, pairs)].reset_index(drop=True)
-    if not len(pairs):
+    rows = chosen[keep] if not keep.all() else chosen
+    rows = rows.iloc[np.argsort(rows["derived"].to_numpy(dtype=bool), kind="stable")]
+    pos_a, pos_b = _pairs(rows)
+    if params.across_sources_only and len(pos_a):
+        apart = ~_sharing_a_source(ctx, rows, pos_a, pos_b)
+        pos_a, pos_b = pos_a[apart], pos_b[apart]
+    if not len(pos_a):
         return RuleResult(outcomes=empty_outcomes())
 
-    a, b = join_side(pairs, "a_"), join_side(pairs, "b_")
+    a, b = rows.iloc[pos_a], rows.iloc[pos_b]
     a_factor = a["factor"].to_numpy(dtype=float)
     stated = written_interval(a)
     computed = in_unit(base_interval(b), a_factor)
@@ -191,7 +260,7 @@ def check(ctx: RuleContext, params: AgreementParams) -> RuleResult:
             comparison.undefined,
         )
     units = a["unit"].astype(str).tolist()
-    messages = [""] * len(pairs)
+    messages = [""] * len(pos_a)
     failing = np.flatnonzero(~comparison.consistent)
     if len(failing):
         fa, fb = a.iloc[failing], b.iloc[failing]

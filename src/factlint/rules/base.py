@@ -10,11 +10,13 @@ findings.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -95,34 +97,239 @@ def _as_list(value: StrList | None) -> list[str] | None:
     return [value] if isinstance(value, str) else list(value)
 
 
-@dataclass
+#: selector columns matched through integer codes; ids are (nearly) all distinct, so coding
+#: them would cost a hash table as large as the fact base for nothing
+_CODED_COLUMNS = ("source", "subject", "metric", "period", "unit", "qualifier")
+
+
+class FactTable:
+    """The normalised table of a run as the rules read it, and what their selections share.
+
+    A run selects from a table of up to a million facts dozens of times; hashing a
+    column's strings for every selector costs more than the rest of a selection. Each
+    selector column is factorised once, on first use, and a selector's values become a
+    boolean lookup over the codes. Entity sets (``member_of``, ``subject_kind``) are
+    computed once per run too.
+
+    Rows that rules derive are appended as parts. Joining them to the table copies
+    every column of every row, so the whole table is joined only when a rule asks for
+    it (:attr:`frame`); selections take their rows from the parts.
+    """
+
+    def __init__(self, frame: pd.DataFrame, registries: Registries) -> None:
+        self.registries = registries
+        self._parts: list[pd.DataFrame] = [frame]
+        self._joined = frame
+        """The first ``_joined_parts`` parts as one frame."""
+        self._joined_parts = 1
+        self._uniform = True
+        """Every part has the first part's columns and dtypes."""
+        self._codes: dict[str, tuple[npt.NDArray[np.intp], int]] = {}
+        """Per column: the codes of its rows, and how many parts they cover."""
+        self._lookup: dict[str, dict[Any, int]] = {}
+        self._entity_sets: dict[tuple[str, tuple[str, ...]], set[str]] = {}
+        self._entity_codes: dict[tuple[str, tuple[str, ...]], npt.NDArray[np.bool_]] = {}
+        self._values: dict[str, list[Any]] = {}
+        """Per column, its distinct values in the order of their codes."""
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The whole table: the parts concatenated (joined once, on first use)."""
+        if self._joined_parts < len(self._parts):
+            pending = self._parts[self._joined_parts :]
+            self._joined = pd.concat([self._joined, *pending], ignore_index=True)
+            self._joined_parts = len(self._parts)
+        return self._joined
+
+    def append(self, rows: pd.DataFrame) -> None:
+        """Add derived ``rows`` at the end of the table."""
+        first = self._parts[0]
+        self._uniform = self._uniform and list(rows.dtypes.items()) == list(first.dtypes.items())
+        self._parts.append(rows)
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self._parts)
+
+    def rows(self, mask: npt.NDArray[np.bool_]) -> pd.DataFrame:
+        """The rows of the whole table where ``mask`` holds (as ``frame[mask]``)."""
+        if self._joined_parts == len(self._parts):
+            return self._joined[mask]
+        # the table is not joined: take the rows from each segment; every segment is
+        # kept (empty or not) when the parts' dtypes differ, so that the result has the
+        # dtypes of the whole table, and it is labelled as in the whole table (numbered
+        # from 0, as a concatenation that ignores the parts' indexes numbers it)
+        segments = [self._joined, *self._parts[self._joined_parts :]]
+        pieces: list[pd.DataFrame] = []
+        offset = 0
+        for segment in segments:
+            at = np.flatnonzero(mask[offset : offset + len(segment)])
+            if len(at) or not self._uniform:
+                pieces.append(segment.take(at))
+            offset += len(segment)
+        if not pieces:
+            pieces.append(self._joined.iloc[:0])
+        taken = pieces[0] if len(pieces) == 1 else pd.concat(pieces)
+        return taken.set_axis(pd.RangeIndex(offset)[mask])
+
+    def test(
+        self, column: str, test: Callable[[pd.Series], pd.Series]
+    ) -> npt.NDArray[np.bool_]:
+        """Per row of the whole table, ``test`` of its ``column`` (a boolean Series)."""
+        if self._joined_parts == len(self._parts):
+            whole: npt.NDArray[np.bool_] = test(self._joined[column]).to_numpy(dtype=bool)
+            return whole
+        masks = []
+        for segment in [self._joined, *self._parts[self._joined_parts :]]:
+            # a column a part lacks is NaN in the joined table
+            values = segment[column] if column in segment.columns else pd.Series(
+                np.full(len(segment), np.nan, dtype=object)
+            )
+            masks.append(test(values).to_numpy(dtype=bool))
+        return np.concatenate(masks)
+
+    def isin(self, column: str, values: Iterable[Any]) -> npt.NDArray[np.bool_]:
+        """Per row, whether ``column`` holds one of ``values`` (as ``Series.isin``)."""
+        codes, lookup = self._column(column)
+        # one slot per distinct value, plus a last one for missing values (code -1)
+        wanted = np.zeros(len(lookup) + 1, dtype=bool)
+        for value in values:
+            code = lookup.get(value)
+            if code is not None:
+                wanted[code] = True
+        mask: npt.NDArray[np.bool_] = wanted[codes]
+        return mask
+
+    def of_entities(self, how: str, names: tuple[str, ...]) -> npt.NDArray[np.bool_]:
+        """Per row, whether the subject is in an entity set.
+
+        ``how="member_of"``: (transitive) members of ``names[0]``; ``"subject_kind"``:
+        entities of one of the kinds ``names``.
+        """
+        key = (how, names)
+        found = self._entity_sets.get(key)
+        if found is None:
+            found = self._entity_sets[key] = _entity_set(self.registries, how, names)
+        codes, _ = self._column("subject")
+        # an entity set may hold thousands of ids: which subject codes it holds is kept,
+        # and only subjects first seen in rows appended since are looked up
+        subjects = self._values["subject"]
+        wanted = self._entity_codes.get(key, np.zeros(0, dtype=bool))
+        if len(wanted) < len(subjects):
+            new = subjects[len(wanted) :]
+            seen = np.fromiter((s in found for s in new), dtype=bool, count=len(new))
+            wanted = self._entity_codes[key] = np.concatenate([wanted, seen])
+        mask: npt.NDArray[np.bool_] = np.append(wanted, False)[codes]  # -1: no subject
+        return mask
+
+    def _column(self, column: str) -> tuple[npt.NDArray[np.intp], dict[Any, int]]:
+        codes, coded_parts = self._codes.get(column, (np.zeros(0, dtype=np.intp), 0))
+        lookup = self._lookup.setdefault(column, {})
+        values = self._values.setdefault(column, [])
+        if coded_parts < len(self._parts):
+            pieces = [codes]
+            for frame in self._parts[coded_parts:]:
+                if column not in frame.columns:  # a column the concatenation fills with NaN
+                    pieces.append(np.full(len(frame), -1, dtype=np.intp))
+                    continue
+                local, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+                # local codes -> codes shared by all parts; the -1 appended keeps missing -1
+                shared: list[int] = []
+                for value in uniques.tolist():
+                    code = lookup.get(value)
+                    if code is None:
+                        code = lookup[value] = len(values)
+                        values.append(value)
+                    shared.append(code)
+                pieces.append(np.array([*shared, -1], dtype=np.intp)[local])
+            codes = np.concatenate(pieces)
+            self._codes[column] = (codes, len(self._parts))
+        return codes, lookup
+
+
+def _select(data: pd.DataFrame, selector: Selector | None, registries: Registries) -> pd.DataFrame:
+    """Rows of ``data`` that match the selector (a frame of a rule's own, not the table)."""
+    if selector is None:
+        return data
+    mask = np.ones(len(data), dtype=bool)
+    for column in ("id", "source", "subject", "metric", "period", "unit", "qualifier"):
+        values = _as_list(getattr(selector, column))
+        if values is not None:
+            mask &= data[column].isin(values).to_numpy()
+    entity_sets: list[set[str]] = []
+    if selector.member_of is not None:
+        entity_sets.append(_entity_set(registries, "member_of", (selector.member_of,)))
+    kinds = _as_list(selector.subject_kind)
+    if kinds is not None:
+        entity_sets.append(_entity_set(registries, "subject_kind", tuple(kinds)))
+    for members in entity_sets:
+        mask &= data["subject"].isin(members).to_numpy()
+    if selector.derived is not None:
+        mask &= (data["derived"] == selector.derived).to_numpy()
+    return data[mask]
+
+
+def _entity_set(registries: Registries, how: str, names: tuple[str, ...]) -> set[str]:
+    if how == "member_of":
+        return set(registries.descendants(names[0]))
+    return {e.id for e in registries.entities.values() if e.kind in names}
+
+
 class RuleContext:
-    facts: pd.DataFrame
-    registries: Registries
-    settings: Settings
-    rule: RuleSpec
-    derived_counter: list[int] = field(default_factory=lambda: [0])
+    """What a rule kind reads: the normalised table, the registries, settings, its rule."""
+
+    def __init__(
+        self,
+        facts: pd.DataFrame | None = None,
+        *,
+        registries: Registries,
+        settings: Settings,
+        rule: RuleSpec,
+        derived_counter: list[int] | None = None,
+        table: FactTable | None = None,
+    ) -> None:
+        if table is None:
+            if facts is None:
+                raise TypeError("RuleContext needs `facts` or the run's `table`")
+            table = FactTable(facts, registries)
+        self.table = table
+        """The table (and its selection codes) shared by the rules of a run."""
+        self.registries = registries
+        self.settings = settings
+        self.rule = rule
+        self.derived_counter = [0] if derived_counter is None else derived_counter
+
+    @property
+    def facts(self) -> pd.DataFrame:
+        """The whole normalised table, derived values of earlier rules included."""
+        return self.table.frame
+
+    @facts.setter
+    def facts(self, frame: pd.DataFrame) -> None:
+        self.table = FactTable(frame, self.registries)
 
     def select(self, selector: Selector | None, frame: pd.DataFrame | None = None) -> pd.DataFrame:
         """Rows of the normalised table (or ``frame``) that match the selector."""
-        data = self.facts if frame is None else frame
+        if frame is not None:
+            return _select(frame, selector, self.registries)
         if selector is None:
-            return data
-        mask = np.ones(len(data), dtype=bool)
+            return self.facts
+        table = self.table
+        mask = np.ones(len(table), dtype=bool)
         for column in ("id", "source", "subject", "metric", "period", "unit", "qualifier"):
             values = _as_list(getattr(selector, column))
             if values is not None:
-                mask &= data[column].isin(values).to_numpy()
+                if column in _CODED_COLUMNS:
+                    mask &= table.isin(column, values)
+                else:
+                    mask &= table.test(column, partial(pd.Series.isin, values=values))
         if selector.member_of is not None:
-            members = set(self.registries.descendants(selector.member_of))
-            mask &= data["subject"].isin(members).to_numpy()
+            mask &= table.of_entities("member_of", (selector.member_of,))
         kinds = _as_list(selector.subject_kind)
         if kinds is not None:
-            of_kind = {e.id for e in self.registries.entities.values() if e.kind in kinds}
-            mask &= data["subject"].isin(of_kind).to_numpy()
+            mask &= table.of_entities("subject_kind", tuple(kinds))
         if selector.derived is not None:
-            mask &= (data["derived"] == selector.derived).to_numpy()
-        return data[mask]
+            mask &= table.test("derived", partial(pd.Series.eq, other=selector.derived))
+        return table.rows(mask)
 
     def factor(self, unit: str) -> float:
         return self.registries.units[unit].factor
@@ -257,10 +464,12 @@ def derived_facts(
 
 def origin(frame: pd.DataFrame) -> list[tuple[str, ...]]:
     """For each row, the stated facts behind it: itself, or what it was derived from."""
-    ids = frame["id"].tolist()
-    derived = frame["derived"].tolist()
-    sources = frame["derived_from"].tolist()
-    return [tuple(src) if d else (i,) for i, d, src in zip(ids, derived, sources, strict=True)]
+    # zip builds the one-id tuples of stated facts in C; derived rows are few
+    found: list[tuple[str, ...]] = list(zip(frame["id"].tolist()))
+    sources = frame["derived_from"].to_numpy()
+    for k in np.flatnonzero(frame["derived"].to_numpy(dtype=bool)).tolist():
+        found[k] = tuple(sources[k])
+    return found
 
 
 def show(iv: Interval, units: Sequence[str] | str) -> list[str]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import chain
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -29,6 +31,8 @@ from factlint.rules.base import (
 )
 from factlint.rules.wording import QUALIFIER_WORDS, unit_suffix
 
+IntArray = npt.NDArray[np.intp]
+BoolArray = npt.NDArray[np.bool_]
 MatchKey = Literal["subject", "period"]
 KEY_COLUMNS: dict[str, tuple[str, ...]] = {"subject": ("subject",), "period": ("start", "end")}
 _ALL = "_all"
@@ -180,13 +184,16 @@ def check(ctx: RuleContext, params: FormulaParams) -> RuleResult:
     if not params.match:
         _require_single_facts(ctx, formula, selected)
 
-    present = _key_presence(selected, keys)
-    complete = present[[_has(n) for n in selected]].all(axis=1).to_numpy()
-    missing = _unverifiable(formula, selected, keys, present[~complete])
-    checks = _combinations(formula, selected, keys, present.loc[complete, keys])
-    if checks.empty:
+    codes = _key_codes(selected, keys)
+    present, has = _key_presence(codes)
+    complete = np.logical_and.reduce(list(has.values()))
+    missing = _unverifiable(
+        formula, selected, keys, _incomplete(selected, keys, codes, present, has, ~complete)
+    )
+    checks = _combinations(formula, codes, present[complete])
+    if not len(checks):
         return RuleResult(outcomes=missing)
-    evaluated = _evaluate(ctx, params, formula, selected, keys, checks)
+    evaluated = _evaluate(ctx, params, formula, selected, codes, checks)
     frames = [f for f in (missing, evaluated) if not f.empty]
     return RuleResult(outcomes=pd.concat(frames, ignore_index=True))
 
@@ -196,9 +203,7 @@ def check(ctx: RuleContext, params: FormulaParams) -> RuleResult:
 
 def _selection(ctx: RuleContext, selector: Selector) -> pd.DataFrame:
     frame = ctx.select(selector).reset_index(drop=True)
-    frame = frame.assign(**{_ALL: 0, "_pos": np.arange(len(frame)), "_shown": _shown(frame)})
-    frame["_origin"] = pd.Series(origin(frame), dtype=object)
-    return frame
+    return frame.assign(**{_ALL: 0, "_origin": pd.Series(origin(frame), dtype=object)})
 
 
 def _require_single_facts(
@@ -216,38 +221,119 @@ def _require_single_facts(
             )
 
 
-def _key_presence(selected: dict[str, pd.DataFrame], keys: list[str]) -> pd.DataFrame:
-    """One row per key seen in any variable, with a boolean column per variable."""
-    present: pd.DataFrame | None = None
-    for name, frame in selected.items():
-        these = frame[keys].drop_duplicates().assign(**{_has(name): True})
-        present = these if present is None else present.merge(these, on=keys, how="outer")
-    assert present is not None  # noqa: S101 - a formula has at least one variable
-    for name in selected:
-        present[_has(name)] = present[_has(name)].notna()
-    return present.reset_index(drop=True)
+# Variables are joined on their keys (subject, first and last day) through one integer
+# per row: pandas merges on a string and two dates cost more than the rest of a rule on
+# a large table, and far more than the arithmetic on a small one. The codes sort as the
+# keys do, so checks come in the order sorted keys give (that of an outer merge).
+
+
+def _key_codes(selected: dict[str, pd.DataFrame], keys: list[str]) -> dict[str, IntArray]:
+    """Per variable, each row's key as one integer; equal keys get equal integers."""
+    sizes = [len(frame) for frame in selected.values()]
+    combined = np.zeros(sum(sizes), dtype=np.int64)
+    span = 1
+    for key in keys:
+        column = pd.concat([frame[key] for frame in selected.values()], ignore_index=True)
+        # sorted codes; a missing value is one more value, sorted last (as merges do)
+        codes, uniques = pd.factorize(column, sort=True, use_na_sentinel=False)
+        if span * max(len(uniques), 1) >= 2**62:  # renumber densely before it could overflow
+            combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)
+            span = int(combined.max(initial=0)) + 1
+        combined = combined * len(uniques) + codes
+        span *= max(len(uniques), 1)
+    parts = np.split(combined, np.cumsum(sizes)[:-1])
+    return dict(zip(selected, parts, strict=True))
+
+
+def _key_presence(codes: dict[str, IntArray]) -> tuple[IntArray, dict[str, BoolArray]]:
+    """Every key seen in some variable, and per variable whether it has the key.
+
+    Keys are sorted, except with a single variable: then in order of first appearance.
+    """
+    if len(codes) == 1:
+        ((name, these),) = codes.items()
+        present: IntArray = pd.unique(these)
+        return present, {name: np.ones(len(present), dtype=bool)}
+    present = np.sort(pd.unique(np.concatenate(list(codes.values()))))
+    has: dict[str, BoolArray] = {}
+    for name, these in codes.items():
+        has[name] = np.zeros(len(present), dtype=bool)
+        has[name][np.searchsorted(present, these)] = True
+    return present, has
+
+
+def _incomplete(
+    selected: dict[str, pd.DataFrame],
+    keys: list[str],
+    codes: dict[str, IntArray],
+    present: IntArray,
+    has: dict[str, BoolArray],
+    incomplete: BoolArray,
+) -> pd.DataFrame:
+    """The keys at which some variable selects nothing, with their values and ``has:`` flags."""
+    wanted = present[incomplete]
+    columns: dict[str, Any] = {}
+    if len(wanted):
+        combined = np.concatenate(list(codes.values()))
+        seen, first = np.unique(combined, return_index=True)
+        rows = first[np.searchsorted(seen, wanted)]
+        for key in keys:
+            column = pd.concat([frame[key] for frame in selected.values()], ignore_index=True)
+            columns[key] = column.iloc[rows].reset_index(drop=True)
+    else:
+        columns = {key: [] for key in keys}
+    columns.update({_has(name): flags[incomplete] for name, flags in has.items()})
+    return pd.DataFrame(columns)
 
 
 def _has(name: str) -> str:
     return f"has:{name}"
 
 
-def _combinations(
-    formula: Formula, selected: dict[str, pd.DataFrame], keys: list[str], complete: pd.DataFrame
-) -> pd.DataFrame:
-    """One row per check: the key and, for each single-fact variable, its row position."""
-    checks = complete.reset_index(drop=True)
-    for name, frame in selected.items():
+@dataclass(frozen=True)
+class _Checks:
+    """One entry per check: its key and, for each single-fact variable, its row."""
+
+    key: IntArray
+    rows: dict[str, IntArray]
+
+    def __len__(self) -> int:
+        return len(self.key)
+
+
+@dataclass(frozen=True)
+class _Members:
+    """(check, row) pairs of an aggregated variable, by check, then by row."""
+
+    check: IntArray
+    row: IntArray
+
+
+def _join(left: IntArray, right: IntArray) -> tuple[IntArray, IntArray]:
+    """Inner join on integer keys, as a merge orders it: ``left`` order, then ``right`` order.
+
+    Returns the (left position, right position) of every matching pair.
+    """
+    order = np.argsort(right, kind="stable")
+    ordered = right[order]
+    first = np.searchsorted(ordered, left, side="left")
+    count = np.searchsorted(ordered, left, side="right") - first
+    left_rows = np.repeat(np.arange(len(left)), count)
+    within = np.arange(len(left_rows)) - np.repeat(np.cumsum(count) - count, count)
+    return left_rows, order[np.repeat(first, count) + within]
+
+
+def _combinations(formula: Formula, codes: dict[str, IntArray], complete: IntArray) -> _Checks:
+    """One check per combination of single-fact variables' rows at each complete key."""
+    key = complete
+    rows: dict[str, IntArray] = {}
+    for name, these in codes.items():
         if name not in formula.aggregated:
-            rows = frame[[*keys, "_pos"]].rename(columns={"_pos": f"_pos_{name}"})
-            checks = checks.merge(rows, on=keys, how="inner")
-    return checks.assign(_check=np.arange(len(checks)))
-
-
-def _members(frame: pd.DataFrame, checks: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """(check, row position) pairs of an aggregated variable, by check."""
-    pairs = checks[[*keys, "_check"]].merge(frame[[*keys, "_pos"]], on=keys, how="inner")
-    return pairs.sort_values(["_check", "_pos"], kind="stable").reset_index(drop=True)
+            at, row = _join(key, these)
+            key = key[at]
+            rows = {other: taken[at] for other, taken in rows.items()}
+            rows[name] = row
+    return _Checks(key=key, rows=rows)
 
 
 # -- evaluating ----------------------------------------------------------------------------
@@ -258,69 +344,115 @@ def _evaluate(
     params: FormulaParams,
     formula: Formula,
     selected: dict[str, pd.DataFrame],
-    keys: list[str],
-    checks: pd.DataFrame,
+    codes: dict[str, IntArray],
+    checks: _Checks,
 ) -> pd.DataFrame:
     n = len(checks)
     env: dict[str, Interval | Bag] = {}
-    members: dict[str, pd.DataFrame] = {}
+    members: dict[str, _Members] = {}
     for name, frame in selected.items():
         values = base_interval(frame)
         if name in formula.aggregated:
-            pairs = members[name] = _members(frame, checks, keys)
-            env[name] = Bag(
-                values=values.take(pairs["_pos"].to_numpy(dtype=np.int64)),
-                group=pairs["_check"].to_numpy(dtype=np.int64),
-                checks=n,
-            )
+            pairs = members[name] = _Members(*_join(checks.key, codes[name]))
+            env[name] = Bag(values=values.take(pairs.row), group=pairs.check, checks=n)
         else:
-            env[name] = values.take(checks[f"_pos_{name}"].to_numpy(dtype=np.int64))
+            env[name] = values.take(checks.rows[name])
     left, right, op = formula.evaluate(env)
     units, factors = _display_units(ctx, params, formula, selected, checks)
     shown_left, shown_right = in_unit(left, factors), in_unit(right, factors)
     comparison = compare(shown_left, shown_right, op)
 
-    uses = {
-        name: _uses(frame, checks, members.get(name), name, n) for name, frame in selected.items()
-    }
     order = [*formula.side_names("right"), *formula.side_names("left")]
-    facts = [
-        tuple(dict.fromkeys(chain.from_iterable(uses[name][0][i] for name in order)))
-        for i in range(n)
-    ]
+    facts = _check_facts(order, selected, checks, members, n)
+    # messages (and the values as written they show) only for the checks that fail
     failing = (comparison.undefined | ~comparison.consistent).nonzero()[0]
+    shown = {
+        name: _texts(selected[name], checks, members.get(name), name, failing) for name in order
+    }
     messages = [""] * n
-    for i in failing:
-        texts = {name: uses[name][1][i] for name in order}
-        messages[i] = _message(formula, texts, shown_left, shown_right, comparison, units, int(i))
+    for k, i in enumerate(failing.tolist()):
+        texts = {name: shown[name][k] for name in order}
+        messages[i] = _message(formula, texts, shown_left, shown_right, comparison, units, i)
     return outcomes(
         facts=facts, stated=shown_right, computed=shown_left, unit=units,
         comparison=comparison, messages=messages,
     )
 
 
-def _uses(
-    frame: pd.DataFrame, checks: pd.DataFrame, pairs: pd.DataFrame | None, name: str, n: int
-) -> tuple[list[tuple[str, ...]], list[str]]:
-    """For each check, the stated facts behind a variable and how the message shows it."""
+def _check_facts(
+    order: list[str],
+    selected: dict[str, pd.DataFrame],
+    checks: _Checks,
+    members: dict[str, _Members],
+    n: int,
+) -> list[tuple[str, ...]]:
+    """Per check, the stated facts behind its variables in ``order``, each named once."""
+    names = list(dict.fromkeys(order))
+    stated_ids: list[npt.NDArray[np.object_]] = []
+    for name in names:
+        if name in members:
+            break
+        frame = selected[name]
+        rows = checks.rows[name]
+        if frame["derived"].to_numpy(dtype=bool)[rows].any():
+            break
+        stated_ids.append(frame["id"].to_numpy(dtype=object)[rows])
+    else:
+        # the usual case, one stated fact per variable: the tuples are built in C, and
+        # only checks in which two variables name the same fact need their repeat removed
+        facts: list[tuple[str, ...]] = list(
+            zip(*(ids.tolist() for ids in stated_ids), strict=True)
+        )
+        repeated = np.zeros(n, dtype=bool)
+        for i, ids in enumerate(stated_ids):
+            for other in stated_ids[i + 1 :]:
+                repeated |= ids == other
+        for k in np.flatnonzero(repeated).tolist():
+            facts[k] = tuple(dict.fromkeys(facts[k]))
+        return facts
+    uses = [_origins(selected[name], checks, members.get(name), name, n) for name in names]
+    return [tuple(dict.fromkeys(chain.from_iterable(ids))) for ids in zip(*uses, strict=True)]
+
+
+def _origins(
+    frame: pd.DataFrame, checks: _Checks, pairs: _Members | None, name: str, n: int
+) -> list[tuple[str, ...]]:
+    """For each check, the stated facts behind a variable."""
+    origin_of = frame["_origin"].to_numpy()
     if pairs is None:
-        rows = frame.iloc[checks[f"_pos_{name}"].to_numpy()]
-        return list(rows["_origin"]), [f"{name} {s}" for s in rows["_shown"]]
-    rows = frame.iloc[pairs["_pos"].to_numpy()].assign(_check=pairs["_check"].to_numpy())
-    grouped = rows.groupby("_check", sort=True)
-    origins = grouped["_origin"].agg(lambda s: tuple(chain.from_iterable(s)))
-    shown = grouped["_shown"].agg(_bag_text)
-    index = pd.RangeIndex(n)
-    origins = origins.reindex(index)
-    shown = shown.reindex(index, fill_value="")
-    return (
-        [o if isinstance(o, tuple) else () for o in origins],
-        [f"{name} [{s}]" for s in shown],
-    )
+        used: list[tuple[str, ...]] = origin_of[checks.rows[name]].tolist()
+        return used
+    # pairs are sorted by check: each check's members are one run of rows
+    check = pairs.check
+    member = origin_of[pairs.row].tolist()
+    starts = np.flatnonzero(np.diff(check, prepend=-1))
+    ends = [*starts[1:].tolist(), len(check)]
+    bags: list[tuple[str, ...]] = [()] * n
+    for c, start, end in zip(check[starts].tolist(), starts.tolist(), ends, strict=True):
+        bags[c] = tuple(chain.from_iterable(member[start:end]))
+    return bags
 
 
-def _bag_text(values: pd.Series) -> str:
-    items = list(values)
+def _texts(
+    frame: pd.DataFrame,
+    checks: _Checks,
+    pairs: _Members | None,
+    name: str,
+    which: IntArray,
+) -> list[str]:
+    """How the message of each check in ``which`` shows a variable ("total 119.04 km2")."""
+    if pairs is None:
+        rows = frame.iloc[checks.rows[name][which]]
+        return [f"{name} {s}" for s in _shown(rows)]
+    chosen = np.isin(pairs.check, which)
+    rows = frame.iloc[pairs.row[chosen]]
+    by_check: dict[int, list[str]] = {}
+    for c, text in zip(pairs.check[chosen].tolist(), _shown(rows), strict=True):
+        by_check.setdefault(c, []).append(text)
+    return [f"{name} [{_bag_text(by_check.get(i, []))}]" for i in which.tolist()]
+
+
+def _bag_text(items: list[str]) -> str:
     text = ", ".join(items[:_SHOWN_PER_BAG])
     more = len(items) - _SHOWN_PER_BAG
     return f"{text}, and {more} more" if more > 0 else text
@@ -331,7 +463,7 @@ def _display_units(
     params: FormulaParams,
     formula: Formula,
     selected: dict[str, pd.DataFrame],
-    checks: pd.DataFrame,
+    checks: _Checks,
 ) -> tuple[list[str], np.ndarray]:
     """Per check, the unit both sides are shown in and its factor to base units."""
     n = len(checks)
@@ -339,8 +471,10 @@ def _display_units(
         return [params.unit] * n, np.full(n, ctx.factor(params.unit))
     for side in (formula.right, formula.left):
         if isinstance(side, Variable) and side.name not in formula.aggregated:
-            rows = selected[side.name].iloc[checks[f"_pos_{side.name}"].to_numpy()]
-            return list(rows["unit"]), rows["factor"].to_numpy(dtype=float)
+            rows = checks.rows[side.name]
+            frame = selected[side.name]
+            units: list[str] = frame["unit"].to_numpy()[rows].tolist()
+            return units, frame["factor"].to_numpy(dtype=float)[rows]
     return [""] * n, np.ones(n)
 
 

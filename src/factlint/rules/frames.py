@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -65,26 +68,193 @@ def derived_from_any(
     Used to keep a derived value from being checked against the facts it was
     derived from (which would pass by construction).
     """
-    if not len(frame):
-        return np.zeros(0, dtype=bool)
-    links = pd.DataFrame(
-        {
-            "row": np.arange(len(frame)),
-            "id": frame[id_column].to_numpy(),
-            "src": frame[from_column].to_numpy(),
-        }
-    ).explode("src")
-    hit = links.loc[links["src"].to_numpy() == links["id"].to_numpy(), "row"].unique()
     mask = np.zeros(len(frame), dtype=bool)
-    mask[hit.astype(int)] = True
+    sources = frame[from_column].to_numpy()
+    lengths = np.fromiter(map(len, sources), dtype=np.intp, count=len(sources))
+    # stated rows have no sources: only the (few) derived rows are unpacked
+    rows = np.flatnonzero(lengths)
+    if not len(rows):
+        return mask
+    flat = np.asarray([i for ids in sources[rows] for i in ids], dtype=object)
+    owner = np.repeat(rows, lengths[rows])
+    hit = flat == frame[id_column].to_numpy(dtype=object)[owner]
+    mask[owner[hit]] = True
     return mask
 
 
 def joined_ids(*groups: Sequence[tuple[str, ...]]) -> list[tuple[str, ...]]:
     """Row by row, the ids of several origin lists, in order and without repeats."""
-    return [
-        tuple(dict.fromkeys(i for ids in row for i in ids)) for row in zip(*groups, strict=True)
-    ]
+    if not all(len(g) and set(map(len, g)) == {1} for g in groups):
+        return [_unique(sum(row, ())) for row in zip(*groups, strict=True)]
+    # every row of every list is one stated fact: compare the ids as arrays, and
+    # remove repeats only in the rows that have some
+    single = [list(map(itemgetter(0), g)) for g in groups]
+    rows = list(zip(*single, strict=True))
+    arrays = [np.asarray(ids, dtype=object) for ids in single]
+    repeats = np.zeros(len(rows), dtype=bool)
+    for i, first in enumerate(arrays):
+        for second in arrays[i + 1 :]:
+            repeats |= first == second
+    for k in np.flatnonzero(repeats).tolist():
+        rows[k] = _unique(rows[k])
+    return rows
+
+
+def _unique(ids: tuple[str, ...]) -> tuple[str, ...]:
+    return ids if len(ids) < 2 else tuple(dict.fromkeys(ids))
+
+
+# -- integer keys ------------------------------------------------------------------
+# Joining and grouping on integer codes instead of strings: pandas merges and
+# group-bys on string columns spend most of their time hashing the strings, and
+# a Python loop over rows costs a microsecond a row.
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A column of strings with few distinct values: per row, its code into ``names``.
+
+    Members, metrics and carriers repeat across the (target, member) pairs of a
+    rule; hashing each distinct string once keeps joins on them cheap.
+    """
+
+    codes: npt.NDArray[np.intp]
+    names: npt.NDArray[np.object_]
+
+    @classmethod
+    def of(cls, values: pd.Series | npt.NDArray[np.object_]) -> Coded:
+        codes, names = pd.factorize(np.asarray(values, dtype=object))
+        return cls(np.asarray(codes, dtype=np.intp), np.asarray(names, dtype=object))
+
+    def take(self, rows: npt.NDArray[np.intp]) -> Coded:
+        return Coded(self.codes[rows], self.names)
+
+    def codes_against(
+        self, other: pd.Series
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Codes of these rows and of ``other`` over one shared set of values."""
+        mine, theirs = shared_codes(pd.Series(self.names, dtype=object), other)
+        return mine[self.codes], theirs
+
+
+def shared_codes(*values: pd.Series) -> list[npt.NDArray[np.int64]]:
+    """Integer codes of several columns over one shared set of values (-1: missing)."""
+    lengths = np.cumsum([len(v) for v in values])[:-1]
+    arrays = [v.to_numpy() for v in values]
+    kinds = {a.dtype.kind for a in arrays}
+    if kinds == {"O"}:
+        joined: npt.NDArray[Any] | pd.Series = np.concatenate(arrays)
+    elif kinds == {"M"}:
+        joined = np.concatenate([a.astype("datetime64[ns]") for a in arrays])
+    else:  # mixed dtypes: let pandas find the common one
+        joined = pd.concat([v.reset_index(drop=True) for v in values])
+    codes, _ = pd.factorize(joined)
+    return [np.asarray(c, dtype=np.int64) for c in np.split(codes, lengths)]
+
+
+def joint_codes(
+    left: Sequence[pd.Series], right: Sequence[pd.Series]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """One integer per row for several key columns, equal where all columns are equal.
+
+    Missing values match each other, as in a pandas merge. The keys are small
+    non-negative integers (at most the number of rows).
+    """
+    l_key, r_key = (codes + 1 for codes in shared_codes(left[0], right[0]))
+    for l_column, r_column in zip(left[1:], right[1:], strict=True):
+        l_code, r_code = shared_codes(l_column, r_column)
+        # shift by one so that a missing value (-1) is a code like any other, and
+        # renumber after each column so that the keys stay small
+        width = int(max(l_code.max(initial=-1), r_code.max(initial=-1))) + 2
+        codes, _ = pd.factorize(
+            np.concatenate([l_key * width + l_code + 1, r_key * width + r_code + 1])
+        )
+        l_key, r_key = codes[: len(l_key)].astype(np.int64), codes[len(l_key) :].astype(np.int64)
+    return l_key, r_key
+
+
+def expand_ranges(
+    starts: npt.NDArray[np.intp], lengths: npt.NDArray[np.intp]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """For ranges ``starts[i] .. starts[i] + lengths[i]``: (i, position) for every position."""
+    owner = np.repeat(np.arange(len(starts)), lengths)
+    within = np.arange(len(owner)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return owner, np.repeat(starts, lengths) + within
+
+
+def equi_join(
+    l_key: npt.NDArray[np.int64], r_key: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Every (left, right) position pair with equal keys, by left then right position.
+
+    The order is that of an inner ``merge`` (left rows in order, each with its
+    matches in right order).
+    """
+    order = np.argsort(r_key, kind="stable")
+    low = int(min(l_key.min(initial=0), r_key.min(initial=0)))
+    span = int(max(l_key.max(initial=0), r_key.max(initial=0))) - low + 1
+    if span <= 4 * (len(l_key) + len(r_key)) + 16:
+        # dense codes: where each key's run starts, by counting
+        per_key = np.bincount(r_key - low, minlength=span)
+        starts = np.cumsum(per_key) - per_key
+        first, counts = starts[l_key - low], per_key[l_key - low]
+    else:
+        sorted_keys = r_key[order]
+        first = np.searchsorted(sorted_keys, l_key, side="left")
+        counts = np.searchsorted(sorted_keys, l_key, side="right") - first
+    li, at = expand_ranges(first, counts)
+    return li, order[at]
+
+
+@dataclass(frozen=True)
+class Origins:
+    """:func:`~factlint.rules.base.origin` of a frame's rows as flat arrays.
+
+    Row ``r``'s ids are ``ids[start[r] : start[r] + count[r]]``.
+    """
+
+    start: npt.NDArray[np.intp]
+    count: npt.NDArray[np.intp]
+    ids: npt.NDArray[np.object_]
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> Origins:
+        """A stated row stands for itself; a derived row for the ids it was derived from
+        (a few rows, so they are expanded in Python)."""
+        ids = frame["id"].to_numpy(dtype=object)
+        derived = frame["derived"].to_numpy(dtype=bool)
+        count = np.ones(len(frame), dtype=np.intp)
+        if not derived.any():
+            return cls(np.arange(len(frame)), count, ids)
+        sources = frame["derived_from"].to_numpy()
+        count[derived] = [len(s) for s in sources[derived]]
+        flat = np.repeat(ids, count)
+        flat[np.repeat(derived, count)] = [i for s in sources[derived] for i in s]
+        return cls(np.cumsum(count) - count, count, flat)
+
+    def of_rows(
+        self, rows: npt.NDArray[np.intp]
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
+        """The ids of ``rows``, flat: (index into ``rows``, id)."""
+        owner, at = expand_ranges(self.start[rows], self.count[rows])
+        return owner, self.ids[at]
+
+
+def ids_by_group(
+    group: npt.NDArray[np.intp], ids: npt.NDArray[np.object_], n: int
+) -> list[tuple[str, ...]]:
+    """Per group 0..n-1, its ``ids`` in the given order, without repeats."""
+    if not len(ids):
+        return [()] * n
+    codes, uniques = pd.factorize(ids)
+    group = np.asarray(group, dtype=np.int64)
+    first = ~pd.Index(group * max(len(uniques), 1) + codes).duplicated()
+    group, ids = group[first], ids[first]
+    order = np.argsort(group, kind="stable")
+    listed = ids[order].tolist()
+    ends = np.cumsum(np.bincount(group, minlength=n)).tolist()
+    starts = [0, *ends[:-1]]
+    return [tuple(listed[a:b]) for a, b in zip(starts, ends, strict=True)]
 
 
 def nondiscrepancy(
@@ -108,3 +278,4 @@ def concat_outcomes(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     if not kept:
         return empty_outcomes()
     return pd.concat(kept, ignore_index=True)
+

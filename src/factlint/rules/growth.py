@@ -148,12 +148,27 @@ def _values(
     ctx: RuleContext, growth: pd.DataFrame, prefix: str, when: tuple[str, str]
 ) -> pd.DataFrame:
     """Facts of the growth's metric, subject and period ``when`` (current or previous)."""
-    facts = ctx.facts
-    pool = prefixed(facts[facts["metric"].isin(growth["of"].unique())], prefix)
-    found = growth.merge(
-        pool,
-        left_on=["g_subject", "of", *when],
-        right_on=[f"{prefix}subject", f"{prefix}metric", f"{prefix}start", f"{prefix}end"],
+    facts = ctx.select(Selector.model_validate({"metric": list(growth["of"].unique())}))
+    rows = np.arange(len(facts))
+    keys = ["subject", "metric", "start", "end"]
+    # join the keys alone, then assemble whole rows for the matches only
+    left = pd.DataFrame(
+        {
+            "at": np.arange(len(growth)),
+            **{
+                k: growth[c].to_numpy()
+                for k, c in zip(keys, ["g_subject", "of", *when], strict=True)
+            },
+        }
+    )
+    right = pd.DataFrame({"row": rows, **{k: facts[k].to_numpy()[rows] for k in keys}})
+    pairs = left.merge(right, on=keys)
+    found = pd.concat(
+        [
+            growth.iloc[pairs["at"].to_numpy()].reset_index(drop=True),
+            prefixed(facts.iloc[pairs["row"].to_numpy()], prefix).reset_index(drop=True),
+        ],
+        axis=1,
     )
     # a value derived from this very change would agree with it by construction
     return found[~derived_from_any(found, "g_id", f"{prefix}derived_from")].reset_index(drop=True)
@@ -189,7 +204,7 @@ def _checks(ctx: RuleContext, checks: pd.DataFrame) -> pd.DataFrame:
                 gap = gap_text(float(comparison.gap[i]), units[i])
                 messages[i] = f"{head} gives {got[k]}, {gap} {where[k]} the stated {want[k]}"
     return outcomes(
-        facts=joined_ids([(i,) for i in growth["id"]], origin(current), origin(previous)),
+        facts=joined_ids([(i,) for i in growth["id"].tolist()], origin(current), origin(previous)),
         stated=stated,
         computed=computed,
         unit=units,
@@ -238,7 +253,7 @@ def _previous_values(ctx: RuleContext, found: pd.DataFrame) -> tuple[pd.DataFram
         end=kept["prev_end"].to_numpy(),
         unit=units,
         interval=implied,
-        derived_from=joined_ids([(i,) for i in growth["id"]], origin(current)),
+        derived_from=joined_ids([(i,) for i in growth["id"].tolist()], origin(current)),
         explanation=explanation,
     )
     return derived, set(kept["g_pos"])
@@ -259,7 +274,7 @@ def _missing(ctx: RuleContext, growth: pd.DataFrame, reason: str) -> pd.DataFram
             strict=True,
         )
     ]
-    return unverifiable([(i,) for i in growth["g_id"]], messages)
+    return unverifiable([(i,) for i in growth["g_id"].tolist()], messages)
 
 
 @rule_kind("FL108", "growth", GrowthParams)

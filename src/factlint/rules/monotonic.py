@@ -112,8 +112,7 @@ def check(ctx: RuleContext, params: MonotonicParams) -> RuleResult:
         cmp = compare(stated.neg(), other.neg(), op)
     else:
         cmp = compare(stated, other, op)
-    ids = origin(frame)
-    facts = [tuple(dict.fromkeys(ids[a] + ids[b])) for a, b in zip(late, early, strict=True)]
+    facts = _pair_facts(frame, late, early)
     units = frame["unit"].to_numpy(dtype=object)[late]
     out = outcomes(
         facts=facts, stated=stated, computed=other, unit=[str(u) for u in units], comparison=cmp
@@ -128,11 +127,26 @@ def check(ctx: RuleContext, params: MonotonicParams) -> RuleResult:
     return RuleResult(outcomes=out)
 
 
+def _pair_facts(frame: pd.DataFrame, late: IntArray, early: IntArray) -> list[tuple[str, ...]]:
+    """Per compared pair, the stated facts behind the later then the earlier value."""
+    ids = frame["id"].to_numpy(dtype=object)
+    # two stated facts with different ids (nearly every pair): a tuple of the two ids,
+    # built in C; derived values and repeated ids go the general way
+    facts: list[tuple[str, ...]] = list(zip(ids[late].tolist(), ids[early].tolist(), strict=True))
+    derived = frame["derived"].to_numpy(dtype=bool)
+    general = np.flatnonzero(derived[late] | derived[early] | (ids[late] == ids[early]))
+    if len(general):
+        origins = origin(frame)
+        for k in general.tolist():
+            facts[k] = tuple(dict.fromkeys(origins[late[k]] + origins[early[k]]))
+    return facts
+
+
 def _series(ctx: RuleContext, params: MonotonicParams) -> pd.DataFrame:
     """The selected facts with a defined interval and period."""
     if params.select is None:
         cumulative = [m for m, spec in ctx.registries.metrics.items() if spec.cumulative]
-        frame = ctx.facts[ctx.facts["metric"].isin(cumulative)]
+        frame = ctx.select(Selector.model_validate({"metric": cumulative}))
     else:
         frame = ctx.select(params.select)
     iv = base_interval(frame)
@@ -153,16 +167,25 @@ def _binding(group: IntArray, time: IntArray, rank: IntArray) -> IntArray:
     Rows at the same time are pooled first, so facts about the same day are
     never compared with each other.
     """
-    by_time = pd.DataFrame({"group": group, "time": time, "rank": rank})
-    best = by_time.groupby(["group", "time"], sort=True)["rank"].max()
-    running = best.groupby(level="group").cummax()
-    before = running.groupby(level="group").shift(1)
-    key = pd.MultiIndex.from_arrays([group, time], names=["group", "time"])
-    found = before.reindex(key).to_numpy(dtype=float)
+    n = len(rank)
+    order = np.lexsort((time, group))
+    g, t, r = group[order], time[order], rank[order]
+    # segments: the rows of one group at one time, in order of group, then time
+    starts_segment = np.r_[True, (g[1:] != g[:-1]) | (t[1:] != t[:-1])]
+    first_row = np.flatnonzero(starts_segment)
+    best = np.maximum.reduceat(r, first_row)
+    seg_group = g[first_row]
+    starts_group = np.r_[True, seg_group[1:] != seg_group[:-1]]
+    # a running maximum per group: lifting each group above all earlier ones (ranks are
+    # below n) lets one cumulative maximum run over all groups without mixing them
+    lift = (np.cumsum(starts_group) - 1) * n
+    running = np.maximum.accumulate(best + lift) - lift
+    before = np.r_[-1, running[:-1]]
+    before[starts_group] = -1  # nothing earlier in the group
+    found = np.empty(n, dtype=np.int64)
+    found[order] = before[np.cumsum(starts_segment) - 1]
     row_of_rank = np.argsort(rank)
-    has = ~np.isnan(found)
-    result = np.full(len(group), -1, dtype=np.int64)
-    result[has] = row_of_rank[found[has].astype(np.int64)]
+    result: IntArray = np.where(found >= 0, row_of_rank[np.maximum(found, 0)], -1)
     return result
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -21,7 +22,9 @@ from factlint.interval import Comparison, Interval, compare
 from factlint.rules.base import (
     RuleContext,
     in_unit,
+    origin,
 )
+from factlint.rules.frames import equi_join, joint_codes, shared_codes
 from factlint.rules.wording import QUALIFIER_WORDS, computed_text, with_unit
 
 CompareOp = Literal["<", "<=", ">", ">=", "=="]
@@ -91,33 +94,36 @@ def pair_facts(
     """
     left = left.reset_index(drop=True)
     right = right.reset_index(drop=True)
-    lk = pd.DataFrame({"_l": np.arange(len(left))})
-    rk = pd.DataFrame({"_r": np.arange(len(right))})
-    on: list[str] = []
+    columns: list[str] = []
     for key in keys:
         if key == "period":
-            if period == "same":
-                for end in ("start", "end"):
-                    lk[f"_{end}"] = left[end].to_numpy()
-                    rk[f"_{end}"] = right[end].to_numpy()
-                on += ["_start", "_end"]
+            columns += ["start", "end"] if period == "same" else []
         elif key != "member":
-            lk[f"_{key}"] = left[key].to_numpy(dtype=object)
-            rk[f"_{key}"] = right[key].to_numpy(dtype=object)
-            on.append(f"_{key}")
+            columns.append(key)
+    # the match keys as one integer per row: joining on integers is much cheaper than
+    # pandas' merge on string columns
+    l_key = np.zeros(len(left), dtype=np.int64)
+    r_key = np.zeros(len(right), dtype=np.int64)
+    if columns:
+        l_key, r_key = joint_codes([left[c] for c in columns], [right[c] for c in columns])
+    l_row = np.arange(len(left))
     if "member" in keys:
         # one left row per group its subject belongs to, matched on the right subject
-        lk["_member"] = left["subject"].to_numpy(dtype=object)
-        lk = lk.merge(_membership(ctx, right["subject"].to_numpy()), on="_member")
-        rk["_group"] = right["subject"].to_numpy(dtype=object)
-        on.append("_group")
-    _guard(ctx, lk, rk, on, keys)
-    if on:
-        merged = lk.merge(rk, on=on)
+        groups = _membership(ctx, right["subject"].to_numpy())
+        l_subject, g_member = shared_codes(left["subject"], groups["_member"])
+        m_left, m_row = equi_join(l_subject, g_member)
+        l_row = l_row[m_left]
+        l_key, r_key = joint_codes(
+            [pd.Series(l_key[m_left]), groups["_group"].iloc[m_row]],
+            [pd.Series(r_key), right["subject"]],
+        )
+    _guard(ctx, l_key, r_key, bool(columns) or "member" in keys, keys)
+    if columns or "member" in keys:
+        e_left, ri = equi_join(l_key, r_key)
+        li = l_row[e_left]
     else:
-        merged = lk.merge(rk, how="cross")
-    li = merged["_l"].to_numpy(dtype=int)
-    ri = merged["_r"].to_numpy(dtype=int)
+        li = np.repeat(l_row, len(right))
+        ri = np.tile(np.arange(len(right)), len(l_row))
     keep = left["id"].to_numpy()[li] != right["id"].to_numpy()[ri]
     if "period" in keys and period == "within":
         inside = (right["start"].to_numpy()[ri] <= left["start"].to_numpy()[li]) & (
@@ -126,26 +132,34 @@ def pair_facts(
         keep &= inside
     order = np.lexsort((ri[keep], li[keep]))
     li, ri = li[keep][order], ri[keep][order]
-    lonely_l = np.setdiff1d(np.arange(len(left)), li)
-    lonely_r = np.setdiff1d(np.arange(len(right)), ri)
     return Pairs(
         left=left.iloc[li].reset_index(drop=True),
         right=right.iloc[ri].reset_index(drop=True),
-        lonely_left=left.iloc[lonely_l].reset_index(drop=True),
-        lonely_right=right.iloc[lonely_r].reset_index(drop=True),
+        lonely_left=left.iloc[_unused(li, len(left))].reset_index(drop=True),
+        lonely_right=right.iloc[_unused(ri, len(right))].reset_index(drop=True),
     )
 
 
+def _unused(used: npt.NDArray[np.intp], n: int) -> npt.NDArray[np.intp]:
+    """Positions 0..n-1 that are not in ``used``, ascending."""
+    free = np.ones(n, dtype=bool)
+    free[used] = False
+    return np.flatnonzero(free)
+
+
 def _guard(
-    ctx: RuleContext, lk: pd.DataFrame, rk: pd.DataFrame, on: list[str], keys: Sequence[str]
+    ctx: RuleContext,
+    l_key: npt.NDArray[np.int64],
+    r_key: npt.NDArray[np.int64],
+    keyed: bool,
+    keys: Sequence[str],
 ) -> None:
-    if on:
-        sizes = lk.groupby(on, dropna=False).size().rename("a").to_frame()
-        sizes = sizes.join(rk.groupby(on, dropna=False).size().rename("b"), how="inner")
-        count = int((sizes["a"] * sizes["b"]).sum())
+    if keyed:
+        sizes = np.bincount(r_key, minlength=int(max(l_key.max(initial=0), 0)) + 1)
+        count = int(sizes[l_key].sum()) if len(l_key) else 0
     else:
-        count = len(lk) * len(rk)
-    limit = max(MAX_PAIRS, PAIRS_PER_FACT * (len(lk) + len(rk)))
+        count = len(l_key) * len(r_key)
+    limit = max(MAX_PAIRS, PAIRS_PER_FACT * (len(l_key) + len(r_key)))
     if count > limit:
         named = ", ".join(keys) if keys else "nothing"
         raise RuleSetError(
@@ -180,16 +194,48 @@ def status_of(cmp: Comparison) -> npt.NDArray[np.str_]:
 
 
 class Shown:
-    """A frame's columns as arrays, to word messages row by row without pandas indexing."""
+    """A frame's columns as arrays, to word messages row by row without pandas indexing.
+
+    Each column is converted on first use: most checks pass, and then no message
+    is worded at all.
+    """
 
     def __init__(self, frame: pd.DataFrame) -> None:
-        self.id = frame["id"].astype(str).to_numpy(dtype=object)
-        self.unit = frame["unit"].astype(str).to_numpy(dtype=object)
-        self.dimension = frame["dimension"].astype(str).to_numpy(dtype=object)
-        self.value = frame["value"].astype(str).to_numpy(dtype=object)
-        self.qualifier = frame["qualifier"].astype(str).to_numpy(dtype=object)
-        self.derived = frame["derived"].to_numpy(dtype=bool)
-        self.interval = Interval(
+        self._frame = frame
+
+    def _strings(self, column: str) -> npt.NDArray[np.object_]:
+        strings: npt.NDArray[np.object_] = self._frame[column].astype(str).to_numpy(dtype=object)
+        return strings
+
+    @cached_property
+    def id(self) -> npt.NDArray[np.object_]:
+        return self._strings("id")
+
+    @cached_property
+    def unit(self) -> npt.NDArray[np.object_]:
+        return self._strings("unit")
+
+    @cached_property
+    def dimension(self) -> npt.NDArray[np.object_]:
+        return self._strings("dimension")
+
+    @cached_property
+    def value(self) -> npt.NDArray[np.object_]:
+        return self._strings("value")
+
+    @cached_property
+    def qualifier(self) -> npt.NDArray[np.object_]:
+        return self._strings("qualifier")
+
+    @cached_property
+    def derived(self) -> npt.NDArray[np.bool_]:
+        derived: npt.NDArray[np.bool_] = self._frame["derived"].to_numpy(dtype=bool)
+        return derived
+
+    @cached_property
+    def interval(self) -> Interval:
+        frame = self._frame
+        return Interval(
             frame["lo"].to_numpy(dtype=float), frame["hi"].to_numpy(dtype=float),
             frame["lo_open"].to_numpy(dtype=bool), frame["hi_open"].to_numpy(dtype=bool),
         )
@@ -201,6 +247,14 @@ class Shown:
         if self.derived[i] or not value:
             return computed_text(self.interval, i, unit)
         return QUALIFIER_WORDS.get(str(self.qualifier[i]), "") + with_unit(value, unit)
+
+
+def paired_origins(a: pd.DataFrame, b: pd.DataFrame) -> list[tuple[str, ...]]:
+    """Row by row, the stated facts behind ``a``'s row followed by those behind ``b``'s."""
+    if not a["derived"].any() and not b["derived"].any():
+        # stated facts stand for themselves: no tuple per side to build and add
+        return list(zip(a["id"].tolist(), b["id"].tolist(), strict=True))
+    return [x + y for x, y in zip(origin(a), origin(b), strict=True)]
 
 
 def dimension_note(a: Shown, i: int, what: str, dimension: str) -> str:

@@ -27,6 +27,7 @@ from factlint.rules.pairing import (
     dimension_note,
     no_duplicate_keys,
     pair_facts,
+    paired_origins,
     status_of,
     undefine,
 )
@@ -132,7 +133,7 @@ def check(ctx: RuleContext, params: PartOfParams) -> RuleResult:
                 )
         frames.append(
             outcomes(
-                facts=[x + y for x, y in zip(origin(a), origin(b), strict=True)],
+                facts=paired_origins(a, b),
                 stated=stated, computed=computed, unit=a["unit"].tolist(),
                 comparison=cmp, messages=messages,
             )

@@ -25,6 +25,7 @@ from factlint.rules.pairing import (
     Shown,
     compare_shown,
     pair_facts,
+    paired_origins,
     status_of,
     undefine,
 )
@@ -109,8 +110,12 @@ def check(ctx: RuleContext, params: RateParams) -> RuleResult:
     Passing example: the same count with "about 94 new entities every day".
     """
     specs = {m.id: m.rate for m in ctx.registries.metrics.values() if m.rate is not None}
-    rates = ctx.select(params.select)
-    rates = rates[rates["metric"].isin(list(specs))].reset_index(drop=True)
+    if params.select is None:
+        rates = ctx.select(Selector.model_validate({"metric": list(specs)}))
+    else:
+        rates = ctx.select(params.select)
+        rates = rates[rates["metric"].isin(list(specs))]
+    rates = rates.reset_index(drop=True)
     if not len(rates):
         return RuleResult(outcomes=empty_outcomes())
     of = rates["metric"].map({k: s.of for k, s in specs.items()})
@@ -119,9 +124,11 @@ def check(ctx: RuleContext, params: RateParams) -> RuleResult:
     as_counts = rates.assign(metric=of.to_numpy(), _rate_metric=rates["metric"], _per=per)
     match_metric = params.count is None or params.count.metric is None
     if params.count is None:
-        counts = ctx.facts[
-            ctx.facts["metric"].isin(set(of)) & ctx.facts["subject"].isin(set(rates["subject"]))
-        ]
+        counts = ctx.select(
+            Selector.model_validate(
+                {"metric": of.unique().tolist(), "subject": rates["subject"].unique().tolist()}
+            )
+        )
     else:
         counts = ctx.select(params.count)
         if match_metric:
@@ -224,7 +231,7 @@ def _checked(r: pd.DataFrame, c: pd.DataFrame, params: RateParams) -> pd.DataFra
             f"lies {side(stated, computed, i, '==')} {by_gap(float(cmp.gap[i]), unit)}"
         )
     return outcomes(
-        facts=[x + y for x, y in zip(origin(r), origin(c), strict=True)],
+        facts=paired_origins(r, c),
         stated=stated, computed=computed, unit=r["unit"].tolist(), comparison=cmp,
         messages=messages,
     )

@@ -93,17 +93,40 @@ def _shares(ctx: RuleContext, params: ShareParams) -> pd.DataFrame:
     return shares
 
 
+def _joined(
+    left: pd.DataFrame, right: pd.DataFrame, left_on: list[str], right_on: list[str]
+) -> pd.DataFrame:
+    """``left.merge(right, left_on=..., right_on=...)``, joining the key columns alone.
+
+    A merge of wide frames copies every column of both sides; here whole rows are
+    taken once, for the matches only. The frames share no column names.
+    """
+    keys = [f"k{i}" for i in range(len(left_on))]
+
+    def key_frame(frame: pd.DataFrame, on: list[str], position: str) -> pd.DataFrame:
+        columns = {k: frame[c].to_numpy() for k, c in zip(keys, on, strict=True)}
+        return pd.DataFrame({position: np.arange(len(frame)), **columns})
+
+    matches = key_frame(left, left_on, "left").merge(key_frame(right, right_on, "right"), on=keys)
+    return pd.concat(
+        [
+            left.iloc[matches["left"].to_numpy()].reset_index(drop=True),
+            right.iloc[matches["right"].to_numpy()].reset_index(drop=True),
+        ],
+        axis=1,
+    )
+
+
 def _parts(ctx: RuleContext, params: ShareParams, shares: pd.DataFrame) -> pd.DataFrame:
     """Every share × part pair: parts of the share's subject and period."""
-    facts = ctx.facts
     if params.part is not None:
         pool = ctx.select(params.part)
         left, right = ["s_subject", "s_start", "s_end"], ["p_subject", "p_start", "p_end"]
     else:
-        pool = facts[facts["metric"].isin(shares["numerator"].unique())]
+        pool = ctx.select(Selector.model_validate({"metric": list(shares["numerator"].unique())}))
         left = ["s_subject", "numerator", "s_start", "s_end"]
         right = ["p_subject", "p_metric", "p_start", "p_end"]
-    parts = shares.merge(prefixed(pool, PART_PREFIX), left_on=left, right_on=right)
+    parts = _joined(shares, prefixed(pool, PART_PREFIX), left, right)
     keep = (parts["p_id"] != parts["s_id"]).to_numpy() & ~derived_from_any(
         parts, "s_id", "p_derived_from"
     )
@@ -112,18 +135,17 @@ def _parts(ctx: RuleContext, params: ShareParams, shares: pd.DataFrame) -> pd.Da
 
 def _wholes(ctx: RuleContext, params: ShareParams, shares: pd.DataFrame) -> pd.DataFrame:
     """Every share × whole pair: wholes of the whole's entity, period per ``whole_period``."""
-    facts = ctx.facts
     known = shares[shares["whole_subject"].notna()]
     if params.whole is not None:
         pool = ctx.select(params.whole)
         left, right = ["whole_subject"], ["w_subject"]
     else:
-        pool = facts[facts["metric"].isin(known["denominator"].unique())]
+        pool = ctx.select(Selector.model_validate({"metric": list(known["denominator"].unique())}))
         left, right = ["whole_subject", "denominator"], ["w_subject", "w_metric"]
     if params.whole_period == "same":
         left, right = [*left, "s_start", "s_end"], [*right, "w_start", "w_end"]
     keys = ["s_pos", "s_id", "whole_subject", "denominator", "s_start", "s_end"]
-    wholes = known[keys].merge(prefixed(pool, WHOLE_PREFIX), left_on=left, right_on=right)
+    wholes = _joined(known[keys], prefixed(pool, WHOLE_PREFIX), left, right)
     keep = (wholes["w_id"] != wholes["s_id"]).to_numpy() & ~derived_from_any(
         wholes, "s_id", "w_derived_from"
     )
@@ -148,7 +170,7 @@ def _checks(ctx: RuleContext, checks: pd.DataFrame) -> pd.DataFrame:
     stated = written_interval(share)
     computed = in_unit(base_interval(part) / base_interval(whole), factor)
     comparison = compare(computed, stated, "==")
-    facts = joined_ids([(i,) for i in share["id"]], origin(part), origin(whole))
+    facts = joined_ids([(i,) for i in share["id"].tolist()], origin(part), origin(whole))
     units = share["unit"].astype(str).tolist()
     messages = [""] * len(checks)
     failing = np.flatnonzero(~comparison.consistent)
@@ -198,13 +220,16 @@ def _implied_wholes(ctx: RuleContext, parts: pd.DataFrame) -> tuple[pd.DataFrame
     units = part["unit"].astype(str).tolist()
     s_fig, p_fig = figure_text(share), figure_text(part)
     values = interval_text(implied, units)
+    denominators = parts["denominator"].tolist()
+    labels = {d: label(ctx, d) for d in set(denominators)}
+    # every implied whole is a derived fact whose quote is this explanation
     explanation = [
-        f"the {label(ctx, d)} of `{w}` implied by `{s}` ({sf}) and `{p}` ({pf}): {pf} / {sf} = {v}"
+        f"the {labels[d]} of `{w}` implied by `{s}` ({sf}) and `{p}` ({pf}): {pf} / {sf} = {v}"
         for d, w, s, p, sf, pf, v in zip(
-            parts["denominator"],
-            parts["whole_subject"],
-            share["id"],
-            part["id"],
+            denominators,
+            parts["whole_subject"].tolist(),
+            share["id"].tolist(),
+            part["id"].tolist(),
             s_fig,
             p_fig,
             values,
@@ -220,7 +245,7 @@ def _implied_wholes(ctx: RuleContext, parts: pd.DataFrame) -> tuple[pd.DataFrame
         end=share["end"].to_numpy(),
         unit=units,
         interval=implied,
-        derived_from=joined_ids([(i,) for i in share["id"]], origin(part)),
+        derived_from=joined_ids([(i,) for i in share["id"].tolist()], origin(part)),
         explanation=explanation,
     )
     return frame, set(share["id"])
@@ -238,18 +263,34 @@ def _numerator_mismatches(
     facts = ctx.facts
     dims = {k: m.dimension for k, m in ctx.registries.metrics.items()}
     quoted = shares[shares["s_quote"].fillna("").astype(str).str.strip() != ""]
-    quoted = quoted.assign(num_dim=quoted["numerator"].map(dims))
+    quoted = quoted.reset_index(drop=True)
+    num_dim = quoted["numerator"].map(dims)
     # only figures of the numerator's kind, for the same subject and period, can be the part
-    stated = facts[~facts["derived"].astype(bool) & facts["dimension"].isin(quoted["num_dim"])]
-    beside = quoted.merge(
-        prefixed(stated, "x_"),
-        left_on=["s_source", "s_quote", "s_subject", "s_start", "s_end", "num_dim"],
-        right_on=["x_source", "x_quote", "x_subject", "x_start", "x_end", "x_dimension"],
+    rows = np.flatnonzero(
+        ~facts["derived"].to_numpy(dtype=bool) & facts["dimension"].isin(num_dim).to_numpy()
     )
-    beside = beside[beside["x_id"] != beside["s_id"]].copy()
-    beside["proper"] = (beside["x_metric"] == beside["numerator"]) | beside["x_id"].isin(part_ids)
-    has_proper = beside.groupby("s_pos")["proper"].transform("any").astype(bool)
-    return beside[~beside["proper"] & ~has_proper].reset_index(drop=True)
+    keys = ["source", "quote", "subject", "start", "end", "dimension"]
+    # join the keys alone (the sentence's text is a long key): whole rows only for the few hits
+    left = pd.DataFrame(
+        {"at": np.arange(len(quoted)), **{k: quoted[f"s_{k}"].to_numpy() for k in keys[:-1]}}
+    ).assign(dimension=num_dim.to_numpy())
+    right = pd.DataFrame({"row": rows, **{k: facts[k].to_numpy()[rows] for k in keys}})
+    pairs = left.merge(right, on=keys)
+    at, row = pairs["at"].to_numpy(), pairs["row"].to_numpy()
+    s_id, x_id = quoted["s_id"].to_numpy()[at], facts["id"].to_numpy()[row]
+    other = x_id != s_id
+    at, row, x_id = at[other], row[other], x_id[other]
+    proper = (facts["metric"].to_numpy()[row] == quoted["numerator"].to_numpy()[at]) | pd.Index(
+        x_id
+    ).isin(part_ids)
+    wrong = ~proper & ~np.isin(at, at[proper])
+    return pd.concat(
+        [
+            quoted.iloc[at[wrong]].reset_index(drop=True),
+            prefixed(facts.iloc[row[wrong]], "x_").reset_index(drop=True),
+        ],
+        axis=1,
+    )
 
 
 def _mismatch_outcomes(ctx: RuleContext, wrong: pd.DataFrame) -> pd.DataFrame:
@@ -358,13 +399,13 @@ def check(ctx: RuleContext, params: ShareParams) -> RuleResult:
     no_part = shares[(~has_part | unknown_whole) & ~shares["s_id"].isin(flagged)]
     if len(no_part):
         results.append(
-            unverifiable([(i,) for i in no_part["s_id"]], _missing(ctx, no_part, "part"))
+            unverifiable([(i,) for i in no_part["s_id"].tolist()], _missing(ctx, no_part, "part"))
         )
     no_whole = shares[has_part & ~has_whole & ~unknown_whole & ~shares["s_id"].isin(implied)]
     if len(no_whole):
         results.append(
             unverifiable(
-                joined_ids([(i,) for i in no_whole["s_id"]]),
+                joined_ids([(i,) for i in no_whole["s_id"].tolist()]),
                 _missing(ctx, no_whole, "whole"),
             )
         )

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from factlint.interval import Interval, auto_digits, format_interval
+from factlint.interval import Interval, auto_digits_array, format_interval
 from factlint.rules.base import RuleContext
 from factlint.rules.frames import written_interval
 
@@ -101,20 +101,38 @@ def unit_suffix(unit: str) -> str:
 def interval_text(iv: Interval, units: Sequence[str] | str) -> list[str]:
     """Each interval as a reader expects it, in its unit ("19.13–19.61%", "(3500, ∞)")."""
     unit_list = [units] * len(iv) if isinstance(units, str) else list(units)
+    lo, hi = iv.lo, iv.hi
+    with np.errstate(invalid="ignore"):
+        lower_only = np.isinf(hi) & np.isfinite(lo)
+        upper_only = ~lower_only & np.isfinite(hi) & (np.isinf(lo) | ((lo == 0) & (hi > 0)))
+    # the decimals of every row at once: the one end shown, or both ends of a range
+    shown_lo = np.where(lower_only, lo, np.where(upper_only, hi, lo))
+    shown_hi = np.where(lower_only, lo, hi)
+    digits = auto_digits_array(shown_lo, shown_hi).tolist()
+    suffixes = {u: unit_suffix(u) for u in set(unit_list)}
     out = []
-    for i, unit in enumerate(unit_list):
-        lo, hi, lo_open, hi_open = iv[i]
-        suffix = unit_suffix(unit)
+    for unit, lo_i, hi_i, lo_open, hi_open, lower, upper, places in zip(
+        unit_list,
+        lo.tolist(),
+        hi.tolist(),
+        iv.lo_open.tolist(),
+        iv.hi_open.tolist(),
+        lower_only.tolist(),
+        upper_only.tolist(),
+        digits,
+        strict=True,
+    ):
+        suffix = suffixes[unit]
         if unit == "date":
-            out.append(format_interval(lo, hi, lo_open, hi_open, "date"))
-        elif math.isinf(hi) and math.isfinite(lo):
+            out.append(format_interval(lo_i, hi_i, lo_open, hi_open, "date"))
+        elif lower:
             word = "more than" if lo_open else "at least"
-            out.append(f"{word} {format_interval(lo, lo, digits=auto_digits(lo, lo))}{suffix}")
-        elif math.isfinite(hi) and (math.isinf(lo) or (lo == 0 and hi > 0)):
+            out.append(f"{word} {format_interval(lo_i, lo_i, digits=places)}{suffix}")
+        elif upper:
             word = "less than" if hi_open else "at most"
-            out.append(f"{word} {format_interval(hi, hi, digits=auto_digits(hi, hi))}{suffix}")
+            out.append(f"{word} {format_interval(hi_i, hi_i, digits=places)}{suffix}")
         else:
-            text = format_interval(lo, hi, lo_open, hi_open, "", digits=auto_digits(lo, hi))
+            text = format_interval(lo_i, hi_i, lo_open, hi_open, "", digits=places)
             out.append(text + suffix)
     return out
 
@@ -124,20 +142,26 @@ def figure_text(frame: pd.DataFrame) -> list[str]:
 
     A derived value has no written form: its interval is shown instead.
     """
-    values = frame["value"].to_numpy(dtype=object)
+    # plain lists: iterating pandas string arrays element by element is slow
+    values = frame["value"].tolist()
+    derived = frame["derived"].to_numpy(dtype=bool)
     written = np.array([isinstance(v, str) and bool(v.strip()) for v in values], dtype=bool)
-    written &= ~frame["derived"].to_numpy(dtype=bool)
-    units = frame["unit"].astype(str).to_numpy()
+    written &= ~derived
+    units = frame["unit"].astype(str).tolist()
     out = [""] * len(frame)
     unwritten = np.flatnonzero(~written)
-    shown = interval_text(written_interval(frame).take(unwritten), units[unwritten].tolist())
-    for k, i in enumerate(unwritten):
-        out[i] = shown[k]
-    qualifiers = frame["qualifier"].to_numpy(dtype=object)
-    for i in np.flatnonzero(written):
+    if len(unwritten):
+        shown = interval_text(
+            written_interval(frame).take(unwritten), [units[i] for i in unwritten]
+        )
+        for i, text in zip(unwritten.tolist(), shown, strict=True):
+            out[i] = text
+    suffixes = {u: unit_suffix(u) for u in set(units)}
+    qualifiers = frame["qualifier"].tolist()
+    for i in np.flatnonzero(written).tolist():
         value, qualifier = str(values[i]), qualifiers[i]
         number = _RANGE_DASH.sub("–", value) if qualifier == "range" else value
-        out[i] = f"{QUALIFIER_WORDS.get(qualifier, '')}{number}{unit_suffix(units[i])}"
+        out[i] = f"{QUALIFIER_WORDS.get(qualifier, '')}{number}{suffixes[units[i]]}"
     return out
 
 

@@ -1,0 +1,195 @@
+"""Registered members of entities, and whether each existed at a date (FL106 members).
+
+Shared by the two modes of the ``members`` kind: both pair every target entity
+with its registered members, and both need, per (member, date) pair, whether the
+member was surely set up by then, possibly, or not yet (approved only later).
+The pairs of a rule run into the hundreds of thousands (every zone at every
+year end), so they are kept as integer arrays and joined on codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from factlint.interval import Interval, format_interval
+from factlint.normalise import base_interval
+from factlint.rules.base import RuleContext, Selector
+from factlint.rules.frames import Coded, Origins, equi_join, expand_ranges, ids_by_group
+from factlint.rules.wording import QUALIFIER_WORDS
+
+if TYPE_CHECKING:
+    from factlint.rules.members import MembersParams
+
+Ids = tuple[str, ...]
+#: whether a member existed at a date (small integers: one per (target, member) pair)
+SURELY, POSSIBLY, EXCLUDED = 0, 1, 2
+#: members named in a message before "and N more"
+SHOWN_MEMBERS = 8
+
+
+def usable(frame: pd.DataFrame) -> pd.DataFrame:
+    iv = base_interval(frame)
+    keep = ~iv.undefined & frame["end"].notna().to_numpy()
+    return frame[keep].reset_index(drop=True)
+
+
+def of_metrics(ctx: RuleContext, metrics: Iterable[str]) -> pd.DataFrame:
+    """The facts of some metrics (through the rule context, which may have them indexed)."""
+    return ctx.select(Selector.model_validate({"metric": list(metrics)}))
+
+
+def day_numbers(ends: pd.Series) -> npt.NDArray[np.float64]:
+    """Day numbers (days since 1970-01-01) of period ends, as the date unit stores them."""
+    days = ends.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+    return np.asarray(days, dtype=np.float64)
+
+
+def member_pairs(
+    ctx: RuleContext, params: MembersParams, entities: pd.Series
+) -> tuple[npt.NDArray[np.intp], Coded]:
+    """(row of ``entities``, member) for every registered member, by row then member.
+
+    Members are the entity's (transitive) members of the member kinds, in id order.
+    """
+    reg = ctx.registries
+    codes, names = pd.factorize(entities)
+    found = [
+        reg.descendants(entity, kinds=params.member_kinds)
+        if params.transitive
+        else reg.members(entity, kinds=params.member_kinds)
+        for entity in names.tolist()
+    ]
+    lengths = np.asarray([len(members) for members in found], dtype=np.intp)
+    starts = np.cumsum(lengths) - lengths
+    key, at = expand_ranges(starts[codes], lengths[codes])
+    flat = np.asarray([m for members in found for m in members], dtype=object)
+    return key, Coded.of(flat).take(at)
+
+
+@dataclass(frozen=True)
+class Existence:
+    """Whether each (member, day) pair existed, and the event facts ("hits") that say so."""
+
+    state: npt.NDArray[np.int8]
+    #: per hit: the pair it dates, the event row, and whether it makes the member
+    #: surely exist or excludes it (an approval after the day)
+    pair: npt.NDArray[np.intp]
+    event: npt.NDArray[np.intp]
+    sure: npt.NDArray[np.bool_]
+    excluded: npt.NDArray[np.bool_]
+    #: the stated facts behind each event
+    origins: Origins
+
+    def ids(self, hits: npt.NDArray[np.bool_], group: npt.NDArray[np.intp], n: int) -> list[Ids]:
+        """Per group 0..n-1 of the pairs, the facts behind its ``hits``, in pair order."""
+        chosen = np.flatnonzero(hits)
+        owner, ids = self.origins.of_rows(self.event[chosen])
+        return ids_by_group(group[self.pair[chosen[owner]]], ids, n)
+
+
+def existence(
+    ctx: RuleContext, params: MembersParams, member: Coded, day: npt.NDArray[np.float64]
+) -> Existence:
+    """State of each (member, day) pair: surely, possibly or excluded, with the evidence."""
+    n = len(member.codes)
+    state = np.full(n, SURELY, dtype=np.int8)
+    none = np.zeros(0, dtype=np.intp)
+    if not params.established_by or not n:
+        no = np.zeros(0, dtype=bool)
+        origins = Origins(none, none, np.zeros(0, dtype=object))
+        return Existence(state, none, none, no, no, origins)
+    carrier_member, carrier = _carriers(ctx, params, member.names)
+    events = _events(ctx, params)
+    pair, by = equi_join(member.codes, carrier_member)
+    hit, event = equi_join(*carrier.take(by).codes_against(events["subject"]))
+    pair = pair[hit]
+    when = day[pair]
+    lo, hi = events["lo"].to_numpy(dtype=float)[event], events["hi"].to_numpy(dtype=float)[event]
+    lo_open = events["lo_open"].to_numpy(dtype=bool)[event]
+    sure = hi <= when
+    later = (lo > when) | ((lo == when) & lo_open)
+    excluded = ~sure & events["approval"].to_numpy(dtype=bool)[event] & later
+    any_sure = np.bincount(pair[sure], minlength=n) > 0
+    any_excluded = np.bincount(pair[excluded], minlength=n) > 0
+    state = np.where(any_sure, SURELY, np.where(any_excluded, EXCLUDED, POSSIBLY))
+    state = state.astype(np.int8)
+    return Existence(state, pair, event, sure, excluded, Origins.of(events))
+
+
+def _carriers(
+    ctx: RuleContext, params: MembersParams, members: npt.NDArray[np.object_]
+) -> tuple[npt.NDArray[np.intp], Coded]:
+    """Whose events date a member: itself and the batches it names directly in member_of.
+
+    Returns (position in ``members``, carrier) rows, by member.
+    """
+    reg = ctx.registries
+    batch = set(params.batch_kinds)
+    rows: list[int] = []
+    carriers: list[str] = []
+    for k, member in enumerate(members.tolist()):
+        rows.append(k)
+        carriers.append(member)
+        for group in reg.entities[member].member_of:
+            if reg.entities[group].kind in batch:
+                rows.append(k)
+                carriers.append(group)
+    return np.asarray(rows, dtype=np.intp), Coded.of(np.asarray(carriers, dtype=object))
+
+
+def _events(ctx: RuleContext, params: MembersParams) -> pd.DataFrame:
+    events = of_metrics(ctx, params.established_by)
+    events = usable(events[events["dimension"] == "date"])
+    approval = params.approval_metric if params.approval_metric in params.established_by else None
+    approves = (events["metric"] == approval).to_numpy(dtype=bool)
+    columns = ["id", "subject", "lo", "hi", "lo_open", "derived", "derived_from"]
+    return events[columns].assign(approval=approves)
+
+
+# -- wording ----------------------------------------------------------------------------
+
+
+def kind_noun(kinds: Sequence[str], one: bool = False) -> str:
+    return " and ".join(k.replace("_", " ") + ("" if one else "s") for k in kinds)
+
+
+def when_text(row: pd.Series) -> str:
+    single_day = row["start"] == row["end"]
+    return f"{'on' if single_day else 'for'} {row['period']}"
+
+
+def interval_words(iv: Interval, k: int, unit: str) -> str:
+    lo, hi, lo_open, hi_open = iv[k]
+    return format_interval(lo, hi, lo_open, hi_open, "" if unit == "count" else unit)
+
+
+def written_value(row: pd.Series) -> str:
+    """A stated fact's value as written ("more than 119 km2"); a derived value's interval."""
+    text = str(stated_texts(row.to_frame().T).iloc[0])
+    if text:
+        return text
+    iv = Interval(row["lo"], row["hi"], row["lo_open"], row["hi_open"])
+    return interval_words(iv, 0, str(row["unit"]))
+
+
+def stated_texts(frame: pd.DataFrame) -> pd.Series:
+    """Each stated fact's value as written ("43 km2", "more than 119 km2"); "" for derived rows."""
+    unit = frame["unit"].astype(str)
+    bare = unit.isin(["count", "date"])
+    suffix = np.where(unit == "percent", "%", np.where(bare, "", " " + unit))
+    words = frame["qualifier"].astype(str).map(QUALIFIER_WORDS).fillna("")
+    text = words + frame["value"].astype(str) + suffix
+    written = ~frame["derived"].astype(bool) & (frame["value"].astype(str).str.strip() != "")
+    return text.where(written, "")
+
+
+def ids_text(ids: Sequence[str]) -> str:
+    shown = ", ".join(f"`{i}`" for i in ids[:SHOWN_MEMBERS])
+    more = len(ids) - SHOWN_MEMBERS
+    return f"{shown} and {more} more" if more > 0 else shown

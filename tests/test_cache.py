@@ -1,0 +1,156 @@
+"""The run cache: a warm run says exactly what a cold run says, and edits are never missed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from factlint import provenance
+from factlint.cache import Cache, default_directory, using
+from factlint.engine import run_check
+from factlint.provenance import check_provenance
+from factlint.yamlio import CACHE_MIN_CHARS, load_yaml_text
+
+TODAY = dt.date(2026, 11, 22)
+
+
+def summary(root: Path, cache: Cache | None) -> list[tuple[str, str, tuple[str, ...]]]:
+    result = run_check(root, today=TODAY, cache=cache)
+    return [(f.code, f.message, f.facts) for f in result.findings]
+
+
+def test_a_warm_run_reports_what_a_cold_run_reports(bundled_project: Path, tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "cache")
+    cold = summary(bundled_project, None)
+    first = summary(bundled_project, cache)
+    assert any(p.name.startswith("provenance-") for p in (tmp_path / "cache").iterdir())
+    assert summary(bundled_project, cache) == first == cold
+
+
+def test_a_quote_edited_after_a_warm_run_is_checked_again(
+    bundled_project: Path, tmp_path: Path
+) -> None:
+    cache = Cache(tmp_path / "cache")
+    assert not [f for f in summary(bundled_project, cache) if f[0].startswith("FL02")]
+    table = bundled_project / "facts" / "scio-2024-09-10.csv"
+    text = table.read_text(encoding="utf-8")
+    assert "20.8%" in text
+    table.write_text(text.replace("20.8%", "20.9%", 1), encoding="utf-8")
+    broken = [f for f in summary(bundled_project, cache) if f[0].startswith("FL02")]
+    assert "FL021" in [f[0] for f in broken]  # the quote no longer occurs in its source
+
+
+def test_a_source_edited_after_a_warm_run_is_checked_again(
+    bundled_project: Path, tmp_path: Path
+) -> None:
+    cache = Cache(tmp_path / "cache")
+    summary(bundled_project, cache)
+    source = bundled_project / "facts" / "sources" / "scio-2024-09-10.txt"
+    text = source.read_text(encoding="utf-8")
+    assert "20.8%" in text
+    source.write_text(text.replace("20.8%", "20.9%"), encoding="utf-8")
+    assert [f[0] for f in summary(bundled_project, cache) if f[0].startswith("FL02")]
+
+
+def test_malformed_or_foreign_cache_files_are_ignored(
+    bundled_project: Path, tmp_path: Path
+) -> None:
+    directory = tmp_path / "cache"
+    cache = Cache(directory)
+    cold = summary(bundled_project, None)
+    summary(bundled_project, cache)
+    for entry in directory.iterdir():
+        entry.write_bytes(b"\x93NUMPY garbage" if entry.suffix == ".npy" else b"{not json")
+    assert summary(bundled_project, cache) == cold
+    # a pickled array is refused, never unpickled
+    for entry in directory.glob("*.npy"):
+        np.save(entry, np.array([object()], dtype=object), allow_pickle=True)
+    assert summary(bundled_project, cache) == cold
+
+
+def test_an_unwritable_cache_costs_time_never_a_result(
+    bundled_project: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the cache directory should be", encoding="utf-8")
+    assert summary(bundled_project, Cache(blocker / "cache")) == summary(bundled_project, None)
+
+
+def test_the_cache_lives_outside_the_project(
+    bundled_project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("FACTLINT_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_directory() == tmp_path / "xdg" / "factlint"
+    monkeypatch.setenv("FACTLINT_CACHE_DIR", str(tmp_path / "explicit"))
+    assert default_directory() == tmp_path / "explicit"
+    before = sorted(p.relative_to(bundled_project) for p in bundled_project.rglob("*"))
+    summary(bundled_project, Cache(default_directory()))
+    assert sorted(p.relative_to(bundled_project) for p in bundled_project.rglob("*")) == before
+
+
+def big_yaml(entry: str) -> str:
+    text = "entities:\n" + "\n".join(entry.format(i=i) for i in range(5000)) + "\n"
+    assert len(text) >= CACHE_MIN_CHARS
+    return text
+
+
+def test_cached_yaml_comes_back_with_its_types(tmp_path: Path) -> None:
+    text = big_yaml("- {{id: e{i}, since: 2013-09-29, size: {i}, share: 0.5, open: yes, x: ~}}")
+    cold = load_yaml_text(text, "entities.yaml")
+    with using(Cache(tmp_path)):
+        first = load_yaml_text(text, "entities.yaml")
+        warm = load_yaml_text(text, "entities.yaml")
+    assert len(list(tmp_path.glob("yaml-*.json"))) == 1
+    assert warm == first == cold
+    entity = warm["entities"][7]
+    assert entity == {
+        "id": "e7", "since": dt.date(2013, 9, 29), "size": 7, "share": 0.5, "open": True, "x": None
+    }
+
+
+def test_yaml_that_json_cannot_hold_is_not_cached(tmp_path: Path) -> None:
+    text = big_yaml("- {{id: e{i}, on: 1}}")  # YAML 1.1: the key `on` is the boolean True
+    with using(Cache(tmp_path)):
+        first = load_yaml_text(text, "entities.yaml")
+        again = load_yaml_text(text, "entities.yaml")
+    assert not list(tmp_path.glob("yaml-*.json"))
+    assert again == first and first["entities"][0] == {"id": "e0", True: 1}
+
+
+def test_many_quotes_are_read_by_several_processes_with_the_same_verdicts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = {"s": "Trade reached 4.1 trillion yuan. Less than 0.4% of land. 22 zones."}
+    rows = [
+        ("ok", "Trade reached 4.1 trillion yuan", "4.1", "trillion yuan", "exact"),
+        ("wrong", "Less than 0.4% of land", "0.4", "percent", "exact"),
+        ("count", "22 zones", "22", "count", "exact"),
+    ] * 40
+    frame = pd.DataFrame(rows, columns=["id", "quote", "value", "unit", "qualifier"])
+    frame["id"] = [f"{row[0]}-{i}" for i, row in enumerate(rows)]
+    frame["source"] = "s"
+    frame["_file"] = "facts/t.csv"
+    frame["_line"] = range(2, len(frame) + 2)
+    serial = check_provenance(frame, source, jobs=1)
+    monkeypatch.setattr(provenance, "POOL_MIN_FIGURES", 1)
+    pooled = check_provenance(frame, source, jobs=2)
+    assert pooled == serial
+    assert sorted({f.facts[0].split("-")[0] for f in serial}) == ["wrong"]
+
+
+def test_the_command_line_uses_the_cache_and_can_be_told_not_to(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "FACTLINT_CACHE_DIR": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "factlint.cli", "check", str(root), "--no-report", "-f", "json"]
+    subprocess.run([*command, "--no-cache"], env=env, check=True, capture_output=True)
+    assert not (tmp_path / "cache").exists()
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    assert any((tmp_path / "cache").glob("provenance-*.npy"))

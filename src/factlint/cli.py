@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import gc
 import os
 import sys
 import threading
@@ -445,7 +446,15 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+#: Collection thresholds for one command-line run. Python's defaults (700, 10, 10) make
+#: it walk every container again and again while a run builds a million-row table
+#: (0.6 s of the rules stage at 1M facts, 0.08 s of a check of the FTZ base). Young
+#: garbage cycles are still collected; full collections become rare in a short process.
+GC_THRESHOLDS = (100_000, 50, 100)
+
+
 def entry() -> None:
+    gc.set_threshold(*GC_THRESHOLDS)
     code = main()
     if threading.active_count() > 1:  # a library left a thread running: Python joins it
         sys.exit(code)

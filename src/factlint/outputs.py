@@ -18,16 +18,24 @@ from factlint.errors import UsageError
 
 
 def refuse_inputs(path: Path, inputs: Iterable[Path]) -> None:
-    """Refuse to write where an input lives (also through a symlink or a hard link)."""
-    target = path.resolve()
+    """Refuse to write where an input lives (also through a symlink or a hard link).
+
+    The path is resolved first (``reports/../checks/rules.yaml`` names a rule
+    file even while ``reports/`` does not exist). A path that does not exist
+    yet holds no input; one that does is compared by device and inode with
+    every input: one ``stat`` each, which a project of 12,000 source files can
+    afford on every run.
+    """
+    try:
+        target = os.stat(path.resolve())
+    except OSError:
+        return
     for item in inputs:
-        same = item.resolve() == target
-        if not same and path.exists() and item.exists():
-            try:
-                same = os.path.samefile(path, item)
-            except OSError:
-                same = False
-        if same:
+        try:
+            found = os.stat(item)
+        except OSError:
+            continue
+        if (found.st_dev, found.st_ino) == (target.st_dev, target.st_ino):
             raise UsageError(f"{path}: refusing to overwrite an input file")
 
 

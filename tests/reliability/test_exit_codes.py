@@ -326,12 +326,13 @@ READY_THEN_MAIN = (
 
 
 def test_sigint_exits_130_in_one_line(tmp_path: Path) -> None:
-    project = write_big_project(tmp_path / "big", 8000)
+    # big enough, and without the cache, that the run is still going when the signal comes
+    project = write_big_project(tmp_path / "big", 30000)
     before = file_hashes(project)
     out = tmp_path / "out.json"
     proc = subprocess.Popen(
         [sys.executable, "-c", READY_THEN_MAIN, "check", str(project), "-f", "json",
-         "-o", str(out)],
+         "-o", str(out), "--no-cache"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )

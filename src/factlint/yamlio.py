@@ -339,6 +339,8 @@ def check_plain_values(raw: Any, parsed: Any, path: Path | str, where: str) -> N
     1.0) and a NaN or infinite number (``.nan``, ``.inf``) are input errors.
     Parts whose shape the model changed (a string made a list) are skipped.
     """
+    if type(raw) is dict and all(type(v) is str for v in raw.values()):
+        return  # the common registry entry: only strings, nothing a model could coerce
     if isinstance(raw, bool):
         if not isinstance(parsed, bool):
             raise InputError(

@@ -154,3 +154,16 @@ def test_the_command_line_uses_the_cache_and_can_be_told_not_to(tmp_path: Path) 
     assert not (tmp_path / "cache").exists()
     subprocess.run(command, env=env, check=True, capture_output=True)
     assert any((tmp_path / "cache").glob("provenance-*.npy"))
+
+
+def test_a_broken_quote_is_reported_on_every_warm_run(
+    bundled_project: Path, tmp_path: Path
+) -> None:
+    table = bundled_project / "facts" / "scio-2024-09-10.csv"
+    table.write_text(
+        table.read_text(encoding="utf-8").replace("20.8%", "20.9%", 1), encoding="utf-8"
+    )
+    cache = Cache(tmp_path / "cache")
+    runs = [summary(bundled_project, cache) for _ in range(3)]
+    assert runs[0] == runs[1] == runs[2] == summary(bundled_project, None)
+    assert "FL021" in [f[0] for f in runs[2]]

@@ -350,7 +350,9 @@ def _run_check(root: Path, *, today: dt.date | None, gx: bool, jobs: int | None)
 
     findings, valid = validate_facts(project.facts, project.registries, set(project.sources["id"]))
     lap("schema")
-    findings += check_provenance(project.facts, project.source_texts, jobs=jobs)
+    findings += check_provenance(
+        project.facts, project.source_texts, jobs=jobs, digests=project.inputs
+    )
     lap("provenance")
 
     stated = project.facts

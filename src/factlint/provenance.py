@@ -14,14 +14,15 @@ import hashlib
 import os
 import re
 import sys
+from collections.abc import Mapping
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from factlint import interval, quantity
+from factlint.cache import Cache, generation
 from factlint.cache import current as current_cache
-from factlint.cache import generation
 from factlint.findings import Finding, Severity, Status
 from factlint.quantity import Quantity, find_quantities, format_quantity
 from factlint.tables import FILE_COLUMN, LINE_COLUMN
@@ -132,19 +133,56 @@ def _row_keys(checked: pd.DataFrame, source_texts: dict[str, str]) -> np.ndarray
     return keys
 
 
-def _cache_name() -> str:
+def _cache_name(suffix: str = ".npy") -> str:
     code = generation(quantity, interval, sys.modules[__name__], extra=pd.__version__)
-    return f"provenance-{code}.npy"
+    return f"provenance-{code}{suffix}"
+
+
+#: the most whole-table entries kept (a table passes as a whole when all its rows do)
+MAX_TABLE_KEYS = 10_000
+
+
+def _table_keys(files: list[str], digests: Mapping[str, str]) -> dict[str, str]:
+    """A key per fact table from its digest and the digests of every source text.
+
+    A table whose key a run stored had every row pass; the same table over the
+    same sources passes again without a row being hashed. Any source edit
+    changes every key, and the rows then go through the per-row keys.
+    """
+    sources = hashlib.sha256()
+    for path in sorted(p for p in digests if p.startswith("facts/sources/")):
+        sources.update(f"{path}\0{digests[path]}\n".encode("utf-8", "surrogatepass"))
+    texts = sources.hexdigest()
+    return {
+        name: hashlib.sha256(f"{name}\0{digests[name]}\0{texts}".encode("utf-8", "surrogatepass"))
+        .hexdigest()
+        for name in files
+        if name in digests
+    }
+
+
+def _remember_tables(store: Cache, keys: list[str]) -> None:
+    known = store.read_json(_cache_name(".json"))
+    known = [k for k in known if isinstance(k, str)] if isinstance(known, list) else []
+    fresh = [k for k in keys if k not in set(known)]
+    if fresh:
+        store.write_json(_cache_name(".json"), (known + fresh)[-MAX_TABLE_KEYS:])
 
 
 def check_provenance(
-    facts: pd.DataFrame, source_texts: dict[str, str], *, jobs: int | None = None
+    facts: pd.DataFrame,
+    source_texts: dict[str, str],
+    *,
+    jobs: int | None = None,
+    digests: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """Findings for quotes missing from their source and figures the quote does not state.
 
     Rows the run's cache (:mod:`factlint.cache`) has seen pass with the same source
-    text, quote and figure are not read again; ``jobs`` processes read the rest when
-    there are many (None: one per available core).
+    text, quote and figure are not read again, nor are whole tables that passed
+    with the same content and sources (``digests``: the SHA-256 of each input by
+    its project path, as in ``Project.inputs``); ``jobs`` processes read the rest
+    when there are many (None: one per available core).
     """
     findings: list[Finding] = []
     known_sources = facts["source"].isin(set(source_texts))
@@ -168,6 +206,12 @@ def check_provenance(
         )
     checked = facts[known_sources & (facts["quote"].str.strip() != "")]
     store = current_cache()
+    tables: dict[str, str] = {}
+    if store is not None and digests is not None:
+        tables = _table_keys(list(dict.fromkeys(checked[FILE_COLUMN].tolist())), digests)
+        passed_tables = set(store.read_json(_cache_name(".json")) or ())
+        done = [name for name, key in tables.items() if key in passed_tables]
+        checked = checked[~checked[FILE_COLUMN].isin(done).to_numpy()]
     passed_before = np.zeros(len(checked), dtype=bool)
     if store is not None:
         keys = _row_keys(checked, source_texts)
@@ -218,6 +262,8 @@ def check_provenance(
         passed = present.copy()
         passed.loc[stated.index] = ok
         store.add_keys(_cache_name(), cached, keys[~passed_before][passed.to_numpy()])
+        failing = set(pending.loc[~passed.to_numpy(), FILE_COLUMN].tolist())
+        _remember_tables(store, [k for name, k in tables.items() if name not in failing])
     for _, row in stated[~ok].iterrows():
         expected = format_quantity(str(row["value"]), str(row["unit"]), str(row["qualifier"]))
         findings.append(

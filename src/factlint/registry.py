@@ -8,11 +8,14 @@ in a registry is an input error naming the file and key, not a silent default.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from factlint.errors import RegistryError
@@ -80,21 +83,35 @@ class Registries:
     metrics: dict[str, Metric] = field(default_factory=dict)
     entities: dict[str, Entity] = field(default_factory=dict)
 
+    def _cache(self) -> dict[str, Any]:
+        """Indexes over the entities, built on first use.
+
+        The registries do not change once loaded, but a caller may still add
+        entities (tests build them up); the caches are dropped when the number of
+        entities changes.
+        """
+        cached = self.__dict__.get("_entity_caches")
+        if cached is None or cached[0] != len(self.entities):
+            cached = (len(self.entities), {})
+            object.__setattr__(self, "_entity_caches", cached)  # a cache, not state
+        caches: dict[str, Any] = cached[1]
+        return caches
+
     def _children(self) -> dict[str, list[Entity]]:
         """Entity id -> the entities that name it in ``member_of``.
 
-        Built once (rebuilt if entities were added), so that walking the
-        membership costs what it finds, not a scan of every entity per step.
+        Built once, so that walking the membership costs what it finds, not a
+        scan of every entity per step.
         """
-        cached = self.__dict__.get("_children_index")
-        if cached is None or cached[0] != len(self.entities):
-            index: dict[str, list[Entity]] = {}
+        caches = self._cache()
+        index: dict[str, list[Entity]] | None = caches.get("children")
+        if index is None:
+            index = {}
             for e in self.entities.values():
                 for parent in dict.fromkeys(e.member_of):
                     index.setdefault(parent, []).append(e)
-            cached = (len(self.entities), index)
-            object.__setattr__(self, "_children_index", cached)  # a cache, not state
-        return cached[1]
+            caches["children"] = index
+        return index
 
     def members(self, entity: str, *, kinds: Iterable[str] | None = None) -> list[str]:
         """Entities that name ``entity`` in ``member_of`` (directly), optionally of some kinds."""
@@ -107,7 +124,77 @@ class Registries:
 
     def descendants(self, entity: str, *, kinds: Iterable[str] | None = None) -> list[str]:
         """Entities reachable through ``member_of`` links, optionally of some kinds."""
-        wanted = set(kinds) if kinds is not None else None
+        return list(self._descendants(entity, None if kinds is None else frozenset(kinds)))
+
+    def _descendants(self, entity: str, kinds: frozenset[str] | None) -> tuple[str, ...]:
+        """:meth:`descendants`, kept per (entity, kinds): rules ask for the members of the
+        same entities again and again (every zone for each rule on zones, a set of
+        thousands of zones for each rule on the set)."""
+        found: dict[tuple[str, frozenset[str] | None], tuple[str, ...]] = (
+            self._cache().setdefault("descendants", {})
+        )
+        ids = found.get((entity, kinds))
+        if ids is not None:
+            return ids
+        if kinds is not None:
+            every = self._descendants(entity, None)
+            ids = tuple(i for i in every if self.entities[i].kind in kinds)
+        else:
+            ids = tuple(sorted(self._walk(entity)))
+        found[(entity, kinds)] = ids
+        return ids
+
+    def member_table(
+        self,
+        entities: Sequence[str],
+        *,
+        kinds: Iterable[str] | None = None,
+        transitive: bool = True,
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
+        """The members of many entities at once: (position in ``entities``, member id) rows,
+        by position then member id.
+
+        Per entity, the same ids as :meth:`descendants` (``transitive``) or :meth:`members`
+        (unknown entities have none). The links are walked level by level for all
+        entities together on integer arrays: a rule asks for the members of thousands
+        of entities (every zone), and a walk in Python per entity costs microseconds
+        per link.
+        """
+        graph = self._graph()
+        n = len(graph.ids)
+        at = np.asarray([graph.index.get(e, -1) for e in entities], dtype=np.int64)
+        known = np.flatnonzero(at >= 0)
+        query, node = known, at[known]
+        found = np.zeros(0, dtype=np.int64)
+        while len(query):
+            # every child of the frontier, as one integer per (entity asked, member)
+            count = graph.count[node]
+            owner = np.repeat(np.arange(len(node)), count)
+            within = np.arange(len(owner)) - np.repeat(np.cumsum(count) - count, count)
+            child = graph.child[np.repeat(graph.start[node], count) + within]
+            keys = np.unique(query[owner] * n + child)
+            new = keys[~np.isin(keys, found, assume_unique=True)]
+            found = np.union1d(found, new)
+            if not transitive:
+                break
+            query, node = new // n, new % n
+        query, node = found // n, found % n
+        if kinds is not None:
+            wanted = np.isin(graph.kind, list(set(kinds)))
+            keep = wanted[node]
+            query, node = query[keep], node[keep]
+        order = np.lexsort((graph.rank[node], query))
+        return query[order].astype(np.intp), graph.ids[node[order]]
+
+    def _graph(self) -> _Graph:
+        caches = self._cache()
+        graph: _Graph | None = caches.get("graph")
+        if graph is None:
+            graph = _Graph.of(self.entities, self._children())
+            caches["graph"] = graph
+        return graph
+
+    def _walk(self, entity: str) -> set[str]:
         children = self._children()
         found: set[str] = set()
         frontier = [entity]
@@ -117,7 +204,34 @@ class Registries:
                 if e.id not in found:
                     found.add(e.id)
                     frontier.append(e.id)
-        return sorted(i for i in found if wanted is None or self.entities[i].kind in wanted)
+        return found
+
+
+@dataclass(frozen=True)
+class _Graph:
+    """The ``member_of`` links as integer arrays: entity k's children are
+    ``child[start[k] : start[k] + count[k]]`` (entity positions in ``ids``)."""
+
+    ids: npt.NDArray[np.object_]
+    index: dict[str, int]
+    kind: npt.NDArray[np.object_]
+    #: each entity's place in id order (members are listed sorted by id)
+    rank: npt.NDArray[np.intp]
+    start: npt.NDArray[np.intp]
+    count: npt.NDArray[np.intp]
+    child: npt.NDArray[np.intp]
+
+    @classmethod
+    def of(cls, entities: dict[str, Entity], children: dict[str, list[Entity]]) -> _Graph:
+        ids = np.asarray(list(entities), dtype=object)
+        index = {e: k for k, e in enumerate(ids.tolist())}
+        kind = np.asarray([e.kind for e in entities.values()], dtype=object)
+        rank = np.empty(len(ids), dtype=np.intp)
+        rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+        lists = [children.get(e, []) for e in ids.tolist()]
+        count = np.asarray([len(c) for c in lists], dtype=np.intp)
+        child = np.asarray([index[c.id] for c in chain.from_iterable(lists)], dtype=np.intp)
+        return cls(ids, index, kind, rank, np.cumsum(count) - count, count, child)
 
 
 _FILES: dict[str, tuple[str, type[_Strict]]] = {

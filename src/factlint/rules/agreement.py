@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -96,16 +98,14 @@ def _derived_from_other(
     out = np.zeros(2 * n, dtype=bool)
     if not len(check):
         return out[:n]
-    derived = np.unique(made[check])
-    sources = rows["derived_from"].to_numpy()[derived]
-    lengths = np.array([len(s) for s in sources], dtype=np.intp)
-    codes, uniques = pd.factorize(np.array([i for s in sources for i in s], dtype=object))
-    # (derived row, code of an id it was derived from) as one integer
-    width = len(uniques) + 1
-    links = pd.Index(np.repeat(derived, lengths).astype(np.int64) * width + codes)
-    partner = pd.Index(uniques).get_indexer(rows["id"].to_numpy(dtype=object)[of[check]])
-    key = made[check].astype(np.int64) * width + partner
-    out[check] = (partner >= 0) & pd.Index(key).isin(links)
+    # the ids each pair's `made` row was derived from, flat, compared with the id of its
+    # `of` row: one elementwise comparison instead of hashing every id into a code table
+    sources = rows["derived_from"].to_numpy()[made[check]]
+    lengths = np.fromiter(map(len, sources), dtype=np.intp, count=len(sources))
+    flat = np.fromiter(chain.from_iterable(sources), dtype=object, count=int(lengths.sum()))
+    owner = np.repeat(np.arange(len(check)), lengths)
+    hit = flat == rows["id"].to_numpy(dtype=object)[of[check]][owner]
+    out[check[owner[hit]]] = True
     return out[:n] | out[n:]
 
 

@@ -57,18 +57,13 @@ def member_pairs(
 
     Members are the entity's (transitive) members of the member kinds, in id order.
     """
-    reg = ctx.registries
     codes, names = pd.factorize(entities)
-    found = [
-        reg.descendants(entity, kinds=params.member_kinds)
-        if params.transitive
-        else reg.members(entity, kinds=params.member_kinds)
-        for entity in names.tolist()
-    ]
-    lengths = np.asarray([len(members) for members in found], dtype=np.intp)
+    owner, flat = ctx.registries.member_table(
+        names.tolist(), kinds=params.member_kinds, transitive=params.transitive
+    )
+    lengths = np.bincount(owner, minlength=len(names)).astype(np.intp)
     starts = np.cumsum(lengths) - lengths
     key, at = expand_ranges(starts[codes], lengths[codes])
-    flat = np.asarray([m for members in found for m in members], dtype=object)
     return key, Coded.of(flat).take(at)
 
 

@@ -66,13 +66,12 @@ def no_duplicate_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
 
 def _membership(ctx: RuleContext, groups: npt.ArrayLike) -> pd.DataFrame:
     """(member, group) rows: every entity that is a (transitive) member of each group."""
-    rows = [
-        (member, group)
-        for group in pd.unique(pd.Series(groups, dtype=object))
-        if group in ctx.registries.entities
-        for member in ctx.registries.descendants(str(group))
-    ]
-    return pd.DataFrame(rows, columns=["_member", "_group"], dtype=object)
+    unique = pd.unique(pd.Series(groups, dtype=object))
+    named = [g for g in unique.tolist() if g in ctx.registries.entities]
+    owner, members = ctx.registries.member_table([str(g) for g in named])
+    return pd.DataFrame(
+        {"_member": members, "_group": np.asarray(named, dtype=object)[owner]}, dtype=object
+    )
 
 
 def pair_facts(

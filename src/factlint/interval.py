@@ -391,48 +391,96 @@ def written(
     """
     texts = np.atleast_1d(np.asarray(value_text, dtype=object))
     n = texts.shape[0]
-    # a fact table repeats values and qualifiers: each distinct text is read once, and
-    # per-row arrays are gathered from the distinct ones by their ``codes``
+    # a fact table repeats its figures: each distinct text and qualifier is read once,
+    # the interval of each distinct combination of text, qualifier, tolerance and flags
+    # is worked out once, and the rows gather theirs by their code
     codes, distinct = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=False)
-    # StringDtype turns None/NaN into <NA>, which every pattern below rejects
-    text = pd.Series(distinct, dtype=object).astype("string")
     q_codes, q_distinct = pd.factorize(
         pd.Series(_broadcast(qualifier, n, object), dtype=object), use_na_sentinel=False
     )
+    if np.ndim(approx_tolerance) == 0:
+        t_codes, tolerances = np.zeros(n, dtype=np.intp), np.array([approx_tolerance], float)
+    else:
+        # by bit pattern, so that every row keeps its own float exactly
+        bits = _broadcast(approx_tolerance, n, float).view(np.int64)
+        t_codes, t_bits = pd.factorize(bits)
+        tolerances = np.asarray(t_bits, dtype=np.int64).view(np.float64)
+    flags = (
+        _broadcast(discrete, n, bool).astype(np.int64) * 4
+        + _broadcast(nonnegative, n, bool).astype(np.int64) * 2
+        + _broadcast(date, n, bool).astype(np.int64)
+    )
+    n_q, n_t = max(len(q_distinct), 1), max(len(tolerances), 1)
+    key = ((codes.astype(np.int64) * n_q + q_codes) * n_t + t_codes) * 8 + flags
+    rows, combos = pd.factorize(key)
+    combo = np.asarray(combos, dtype=np.int64)
+    flag, rest = combo % 8, combo // 8
+    iv = _written_distinct(
+        pd.Series(distinct, dtype=object),
+        rest // (n_t * n_q),
+        np.asarray(q_distinct, dtype=object),
+        rest // n_t % n_q,
+        discrete=flag >= 4,
+        can_be_negative=flag % 4 < 2,
+        tol=tolerances[rest % n_t],
+        date_unit=flag % 2 == 1,
+    )
+    return iv.take(rows)
+
+
+def _written_distinct(
+    distinct: pd.Series,
+    codes: npt.NDArray[np.int64],
+    q_distinct: npt.NDArray[np.object_],
+    q_codes: npt.NDArray[np.int64],
+    *,
+    discrete: BoolArray,
+    can_be_negative: BoolArray,
+    tol: FloatArray,
+    date_unit: BoolArray,
+) -> Interval:
+    """:func:`written` of each combination: the text ``distinct[codes]``, the qualifier
+    ``q_distinct[q_codes]`` and the per-combination flags."""
+    n = len(codes)
+    # StringDtype turns None/NaN into <NA>, which every pattern below rejects
+    text = distinct.astype("string")
     qual = pd.Series(q_distinct, dtype=object).astype(str).str.strip().str.lower().to_numpy()
 
     def is_qualifier(name: str) -> BoolArray:
         per_row: BoolArray = np.asarray(qual == name, dtype=bool)[q_codes]
         return per_row
 
-    is_discrete = _broadcast(discrete, n, bool)
-    can_be_negative = ~_broadcast(nonnegative, n, bool)
-    tol = _broadcast(approx_tolerance, n, float)
-    date_unit = _broadcast(date, n, bool)
+    def parsed(pattern: str, needed: BoolArray) -> pd.DataFrame:
+        """The groups of ``pattern`` in the texts some combination ``needed`` (NaN elsewhere)."""
+        wanted = np.zeros(len(text), dtype=bool)
+        wanted[codes[needed]] = True
+        return text[wanted].str.extract(pattern).reindex(text.index)
 
     single = text.str.extract(_SINGLE)
     is_single = single["int"].notna().to_numpy()[codes]
     signed, decimals = _mantissa(single["sign"], single["int"], single["frac"])
-    x, p_lo, p_hi = _precise(signed[codes], decimals[codes], is_discrete)
+    x, p_lo, p_hi = _precise(signed[codes], decimals[codes], discrete)
     size = np.abs(x)
 
-    # ranges and dates are rare: their parsers only run when some row needs them
+    # ranges and dates are rare: their parsers only run on the texts that may be one
     nan = np.full(n, np.nan)
     is_range = is_qualifier("range")
     a_lo = b_hi = nan
     if is_range.any():
-        rng = text.str.extract(_RANGE)
+        rng = parsed(_RANGE, is_range)
         a_signed, a_decimals = _mantissa(rng["a_sign"], rng["a_int"], rng["a_frac"])
         b_signed, b_decimals = _mantissa(rng["b_sign"], rng["b_int"], rng["b_frac"])
-        a_value, a_lo, _ = _precise(a_signed[codes], a_decimals[codes], is_discrete)
-        b_value, _, b_hi = _precise(b_signed[codes], b_decimals[codes], is_discrete)
+        a_value, a_lo, _ = _precise(a_signed[codes], a_decimals[codes], discrete)
+        b_value, _, b_hi = _precise(b_signed[codes], b_decimals[codes], discrete)
         is_range &= rng["a_int"].notna().to_numpy()[codes]
         is_range &= a_value <= b_value  # a range never runs backwards
 
     is_date = np.zeros(n, dtype=bool)
     first = last = nan
-    if text.str.contains("-", regex=False).any() or date_unit.any():
-        dates = text.str.extract(_DATE)
+    # a text is a date if it has a month ("2013-09"), or is a year of a date unit
+    dashed = text.str.contains("-", regex=False).fillna(False).to_numpy(dtype=bool)[codes]
+    if dashed.any() or date_unit.any():
+        dates = parsed(_DATE, dashed | date_unit)
         has_month = dates["m"].notna().to_numpy()[codes]
         is_date = dates["y"].notna().to_numpy()[codes] & (has_month | date_unit) & ~is_range
         if is_date.any():

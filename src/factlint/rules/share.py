@@ -26,8 +26,10 @@ from factlint.rules.base import (
 from factlint.rules.frames import (
     concat_outcomes,
     derived_from_any,
+    equi_join,
     join_side,
     joined_ids,
+    joint_codes,
     nondiscrepancy,
     prefixed,
     written_interval,
@@ -98,20 +100,15 @@ def _joined(
 ) -> pd.DataFrame:
     """``left.merge(right, left_on=..., right_on=...)``, joining the key columns alone.
 
-    A merge of wide frames copies every column of both sides; here whole rows are
-    taken once, for the matches only. The frames share no column names.
+    A merge of wide frames copies every column of both sides; here the keys are
+    joined as integer codes, and whole rows are taken once, for the matches only.
+    The frames share no column names.
     """
-    keys = [f"k{i}" for i in range(len(left_on))]
-
-    def key_frame(frame: pd.DataFrame, on: list[str], position: str) -> pd.DataFrame:
-        columns = {k: frame[c].to_numpy() for k, c in zip(keys, on, strict=True)}
-        return pd.DataFrame({position: np.arange(len(frame)), **columns})
-
-    matches = key_frame(left, left_on, "left").merge(key_frame(right, right_on, "right"), on=keys)
+    at, row = equi_join(*joint_codes([left[c] for c in left_on], [right[c] for c in right_on]))
     return pd.concat(
         [
-            left.iloc[matches["left"].to_numpy()].reset_index(drop=True),
-            right.iloc[matches["right"].to_numpy()].reset_index(drop=True),
+            left.iloc[at].reset_index(drop=True),
+            right.iloc[row].reset_index(drop=True),
         ],
         axis=1,
     )
@@ -170,7 +167,8 @@ def _checks(ctx: RuleContext, checks: pd.DataFrame) -> pd.DataFrame:
     stated = written_interval(share)
     computed = in_unit(base_interval(part) / base_interval(whole), factor)
     comparison = compare(computed, stated, "==")
-    facts = joined_ids([(i,) for i in share["id"].tolist()], origin(part), origin(whole))
+    # zip builds the one-id tuples in C
+    facts = joined_ids(list(zip(share["id"].tolist())), origin(part), origin(whole))
     units = share["unit"].astype(str).tolist()
     messages = [""] * len(checks)
     failing = np.flatnonzero(~comparison.consistent)
@@ -245,10 +243,10 @@ def _implied_wholes(ctx: RuleContext, parts: pd.DataFrame) -> tuple[pd.DataFrame
         end=share["end"].to_numpy(),
         unit=units,
         interval=implied,
-        derived_from=joined_ids([(i,) for i in share["id"].tolist()], origin(part)),
+        derived_from=joined_ids(list(zip(share["id"].tolist())), origin(part)),
         explanation=explanation,
     )
-    return frame, set(share["id"])
+    return frame, set(share["id"].tolist())
 
 
 def _numerator_mismatches(
@@ -260,23 +258,31 @@ def _numerator_mismatches(
     figure of the numerator itself (or a part chosen by the `part` selector),
     the other one is just context.
     """
-    facts = ctx.facts
     dims = {k: m.dimension for k, m in ctx.registries.metrics.items()}
     quoted = shares[shares["s_quote"].fillna("").astype(str).str.strip() != ""]
     quoted = quoted.reset_index(drop=True)
     num_dim = quoted["numerator"].map(dims)
-    # only figures of the numerator's kind, for the same subject and period, can be the part
-    rows = np.flatnonzero(
-        ~facts["derived"].to_numpy(dtype=bool) & facts["dimension"].isin(num_dim).to_numpy()
+    # only stated figures of the numerator's dimension for a share's subject can be the
+    # part; they are picked through the table's selection codes, so that the table is
+    # neither joined whole nor hashed on its (long) quotes. The rules see valid facts,
+    # whose unit has their metric's dimension (FL010), so the metrics of that dimension
+    # pick them (the metric codes are the ones every selector uses already)
+    table = ctx.table
+    kinds = set(num_dim.tolist())
+    mask = table.isin("metric", [k for k, d in dims.items() if d in kinds])
+    mask &= table.isin("subject", quoted["s_subject"].unique().tolist())
+    mask &= ~table.test("derived", _as_is)
+    facts = table.rows(mask).reset_index(drop=True)
+    # the same source, subject, period and dimension, on integer codes; the sentence's
+    # text is compared only on the pairs that share these
+    keys = ["source", "subject", "start", "end"]
+    l_key, r_key = joint_codes(
+        [*(quoted[f"s_{k}"] for k in keys), num_dim], [facts[k] for k in [*keys, "dimension"]]
     )
-    keys = ["source", "quote", "subject", "start", "end", "dimension"]
-    # join the keys alone (the sentence's text is a long key): whole rows only for the few hits
-    left = pd.DataFrame(
-        {"at": np.arange(len(quoted)), **{k: quoted[f"s_{k}"].to_numpy() for k in keys[:-1]}}
-    ).assign(dimension=num_dim.to_numpy())
-    right = pd.DataFrame({"row": rows, **{k: facts[k].to_numpy()[rows] for k in keys}})
-    pairs = left.merge(right, on=keys)
-    at, row = pairs["at"].to_numpy(), pairs["row"].to_numpy()
+    at, row = equi_join(l_key, r_key)
+    quotes = facts["quote"].to_numpy(dtype=object)
+    same = quoted["s_quote"].to_numpy(dtype=object)[at] == quotes[row]
+    at, row = at[same], row[same]
     s_id, x_id = quoted["s_id"].to_numpy()[at], facts["id"].to_numpy()[row]
     other = x_id != s_id
     at, row, x_id = at[other], row[other], x_id[other]
@@ -291,6 +297,11 @@ def _numerator_mismatches(
         ],
         axis=1,
     )
+
+
+def _as_is(column: pd.Series) -> pd.Series:
+    """A boolean column as it is (for :meth:`FactTable.test`)."""
+    return column
 
 
 def _mismatch_outcomes(ctx: RuleContext, wrong: pd.DataFrame) -> pd.DataFrame:

@@ -17,7 +17,7 @@ import pandas as pd
 from factlint.errors import ProjectError, TableError
 from factlint.registry import Registries, id_key, load_registries
 from factlint.tables import LINE_COLUMN, read_table_and_digest
-from factlint.yamlio import load_yaml, read_text
+from factlint.yamlio import decode_text, load_yaml, read_text
 
 FACT_COLUMNS = (
     "id", "source", "quote", "subject", "metric", "period", "value", "unit", "qualifier",
@@ -86,17 +86,14 @@ def check_source_ids(sources: pd.DataFrame, display: str) -> None:
 def _read_source(path: str, shown: str) -> tuple[str, str]:
     """A source's text and the SHA-256 of its bytes, reading the file once.
 
-    The usual file (UTF-8, BOM or not) is decoded here as :func:`read_text` would;
-    anything else goes through :func:`read_text`, which words the error.
+    A file that cannot be read goes through :func:`read_text`, which words the error.
     """
     try:
         with open(path, "rb", buffering=0) as handle:  # one read of the whole file
             data = handle.read()
-        if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return data.decode("utf-8-sig"), hashlib.sha256(data).hexdigest()
-    except (OSError, UnicodeDecodeError):
-        pass
-    return read_text(Path(path), display=shown), file_digest(Path(path))
+    except OSError:
+        return read_text(Path(path), display=shown), file_digest(Path(path))
+    return decode_text(data, shown), hashlib.sha256(data).hexdigest()
 
 
 def read_source_texts(

@@ -315,6 +315,11 @@ def read_text(path: Path, *, display: Path | str | None = None) -> str:
         raise InputError(shown, None, "expected a file, found a directory") from None
     except OSError as exc:
         raise InputError(shown, None, f"cannot read: {exc.strerror}") from None
+    return decode_text(data, shown)
+
+
+def decode_text(data: bytes, shown: Path | str) -> str:
+    """UTF-8 text (a BOM is dropped); UTF-16 or invalid bytes are errors naming ``shown``."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(shown, "1", "file is UTF-16; expected UTF-8 text")
     try:

@@ -29,6 +29,8 @@ from factlint.interval import written
 
 __all__ = [
     "QUALIFIERS",
+    "SCALE_POWER",
+    "WORD_NUMBERS",
     "Quantity",
     "QuantityError",
     "find_quantities",
@@ -84,7 +86,8 @@ _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
     " sixteen seventeen eighteen nineteen twenty"
 )
-_WORD_NUMBERS = {word: n for n, word in enumerate(_NUMBER_WORDS.split(), start=1)}
+WORD_NUMBERS = {word: n for n, word in enumerate(_NUMBER_WORDS.split(), start=1)}
+"""Number words a figure may be written in ("six new zones"), with their values."""
 
 # qualifier -> the words that write it, "|"-separated (English, then Chinese)
 _QUALIFIER_WORDS = {
@@ -113,7 +116,8 @@ _SCALES = {  # written form -> (scale name, power of ten)
     "亿": ("hundred million", 8),
     "万": ("ten thousand", 4),
 }
-_SCALE_POWER = {name: power for name, power in _SCALES.values()}
+SCALE_POWER = {name: power for name, power in _SCALES.values()}
+"""Scale words of unit ids ("billion yuan") and their powers of ten."""
 
 # unit group name -> (base unit id, pattern); tried in this order
 _UNITS: tuple[tuple[str, str, str], ...] = (
@@ -146,7 +150,7 @@ _DIGITS = rf"(?:\d{{1,3}}(?:{_SEP}\d{{3}})+|\d+)(?:\.\d+)?"
 # Chinese numerals count only before a measure word ("六大自贸区", "三项"); a lone 一 is "a"
 _CN_DIGITS = "一二三四五六七八九"
 _CN_NUM = rf"[二两三四五六七八九十][{_CN_DIGITS}十]{{0,2}}(?=[个家项大座条批省市区类件名位种所])"
-_NUM = rf"(?:{_DIGITS}|(?<![A-Za-z])(?:{_alternation(list(_WORD_NUMBERS))})\b|{_CN_NUM})"
+_NUM = rf"(?:{_DIGITS}|(?<![A-Za-z])(?:{_alternation(list(WORD_NUMBERS))})\b|{_CN_NUM})"
 _SCALE = r"(?:hundred\s+million|trillion|billion|million|thousand|bn|mln|mn)\b|万亿|亿|万"
 _EN_QUAL = _alternation([w for w in _QUALIFIER_OF if w.isascii()])
 _CN_QUAL = _alternation([w for w in _QUALIFIER_OF if not w.isascii()])
@@ -270,7 +274,7 @@ _LEAD_WORDS = frozenset(
     for w in (
         _plain_words(_DECLINE)
         | {phrase.split()[0].rstrip(".") for phrase in _QUALIFIER_OF if phrase.isascii()}
-        | set(_WORD_NUMBERS)
+        | set(WORD_NUMBERS)
     )
 )
 # a word (a whole run of ASCII letters), or a character a figure may start with
@@ -369,7 +373,7 @@ def _number_text(raw: str) -> str:
     """Digits as a fact table writes them: separators dropped, words as digits."""
     if raw[:1].isdecimal():
         return _SEP_RE.sub("", raw)
-    word = _WORD_NUMBERS.get(raw.lower())
+    word = WORD_NUMBERS.get(raw.lower())
     if word is None:
         word = _chinese_number(raw)
     return str(word) if word is not None else _SEP_RE.sub("", raw)
@@ -715,7 +719,7 @@ def format_quantity(value: str, unit: str, qualifier: str) -> str:
     scale, _, base = unit.rpartition(" ") if unit.split(" ")[-1] in _BASE_TEXT else ("", "", "")
     if not base:
         scale, base = "", unit
-    if base not in _BASE_TEXT or (scale and scale not in _SCALE_POWER):
+    if base not in _BASE_TEXT or (scale and scale not in SCALE_POWER):
         return f"{words}{number} {unit}"
     singular, plural = _BASE_TEXT[base]
     unit_text = singular if value in ("1", "-1") else plural

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from factlint.claims.drafts import Draft
@@ -296,8 +295,7 @@ class ClaimChecker:
         hosted = self.lexicon.hosted(reading.subject) if reading.subject else None
         if hosted and self.facts.facts(hosted, metric):
             return [replace(reading, subject=hosted, inferred="host")]  # "Shandong at 119.98 sq km"
-        wholes = {m.share.of for m in self.project.registries.metrics.values() if m.share}
-        if named and reading.subject not in wholes:
+        if named and reading.subject not in self.lexicon.wholes:
             # the draft says what it is about: no fact for it, so no guess beyond the groups it
             # belongs to ("the six zones and Lingang": the group of Lingang with the 2019 zones)
             groups = self._groups_of(reading.subject or "")
@@ -404,6 +402,3 @@ class ClaimChecker:
             return f"; the figure matches `{twin.id}` ({twin.metric})"
         return f"; the figure is that of `{twin.metric}` (`{twin.id}`), not of `{reading.metric}`"
 
-
-def label_for(path: Path) -> str:
-    return path.as_posix()

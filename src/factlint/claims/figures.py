@@ -17,14 +17,13 @@ from dataclasses import replace
 
 from factlint.claims.drafts import Draft
 from factlint.claims.sentences import Sentence
-from factlint.quantity import Quantity, find_quantities
+from factlint.quantity import WORD_NUMBERS, Quantity, find_quantities
 
 __all__ = ["FigureReader"]
 
+# a digit or a number word from two up ("one" is too often not a figure)
 _MAYBE_NUMBER = re.compile(
-    r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
-    r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)\b",
-    re.I,
+    r"\d|\b(?:" + "|".join(w for w, n in WORD_NUMBERS.items() if n >= 2) + r")\b", re.I
 )
 _SECTION = re.compile(r"\d{1,3}(?:\.\d{1,3}){0,3}\.?")
 _CACHE_LIMIT = 20_000

@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from factlint.claims.sentences import Token, phrase_key, tokens
+from factlint.quantity import SCALE_POWER
 from factlint.registry import Metric, Registries
 
 __all__ = ["Cue", "Lexicon"]
@@ -72,14 +73,6 @@ _STOPWORDS = {
     "each",
 }
 _LONGEST = 16  # aliases longer than this many tokens are not looked for inside others
-_SCALES = {
-    "hundred million": 8,
-    "ten thousand": 4,
-    "trillion": 12,
-    "billion": 9,
-    "million": 6,
-    "thousand": 3,
-}
 
 
 @dataclass(frozen=True)
@@ -173,6 +166,8 @@ class Lexicon:
 
     def __init__(self, registries: Registries) -> None:
         self.registries = registries
+        self.wholes = frozenset(m.share.of for m in registries.metrics.values() if m.share)
+        """What some share metric is "of" (an entity id)."""
         metric_aliases: dict[str, set[str]] = defaultdict(set)
         for m in registries.metrics.values():
             for alias in m.aliases:
@@ -342,7 +337,7 @@ class Lexicon:
         units = self.registries.units
         if unit_id in units:
             return units[unit_id].dimension, units[unit_id].factor
-        for scale, power in _SCALES.items():
+        for scale, power in SCALE_POWER.items():
             if unit_id.startswith(scale + " ") and unit_id[len(scale) + 1 :] in units:
                 base = units[unit_id[len(scale) + 1 :]]
                 return base.dimension, base.factor * 10.0**power

@@ -303,9 +303,8 @@ class MetricReader(ResolverBase):
             return None
         # the of-phrase may hold commas ("of the provinces, autonomous regions and ...")
         end = min(sentence.end, figure.end + 150)
-        wholes = {m.share.of for m in self.lexicon.registries.metrics.values() if m.share}
         for cue in cues.entities:
-            if figure.end <= cue.start < end and cue.ids[0] in wholes:
+            if figure.end <= cue.start < end and cue.ids[0] in self.lexicon.wholes:
                 return cue.ids[0]
         if _HOST_WORDS.search(self.text, figure.end, end):
             return "host"
@@ -340,15 +339,11 @@ class MetricReader(ResolverBase):
         figure: Quantity,
         own: list[Own],
         pool: dict[str, set[str]],
-        *,
-        after_only: bool = False,
     ) -> list[str]:
         """ "six new zones": the metrics whose aliases end in the counted noun."""
         phrase = self._phrase_after(figure, own[0][0].toks)
         scores = self.lexicon.metric_heads(phrase, set(pool))
         sentence = own[0][2]
-        if after_only:
-            return self._running_total(figure, own, self._best_heads(figure, own, scores), pool)
         if not scores and sentence is not None:
             lo, _ = self._clause_bounds(figure, sentence)
             before = [t for t in own[0][0].toks if lo <= t.start and t.end <= figure.start]

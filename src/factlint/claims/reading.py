@@ -17,7 +17,7 @@ from factlint.claims.drafts import Block, Draft
 from factlint.claims.lexicon import Cue, Lexicon
 from factlint.claims.periods import PeriodCue, period_cues
 from factlint.claims.sentences import Sentence, Token, tokens
-from factlint.quantity import Quantity
+from factlint.quantity import WORD_NUMBERS, Quantity
 
 __all__ = ["Context", "Cues", "Earlier", "Own", "Reading", "Resolution", "ResolverBase", "inside"]
 
@@ -49,28 +49,11 @@ EVENT_WORDS = {
     "establish",
     "add",
 }
-NUMBER_WORDS = {
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-}
+NUMBER_WORDS = frozenset(WORD_NUMBERS)
+# a figure in digits or a number word up to ten (a clause's own figure)
+_DIGITS_OR_UP_TO_TEN = re.compile(
+    r"\d|\b(?:" + "|".join(w for w, n in WORD_NUMBERS.items() if n <= 10) + r")\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -100,7 +83,6 @@ class Resolution:
     subjects: list[str]
     period: PeriodCue | None
     period_note: str | None = None
-    notes: list[str] = field(default_factory=list)
     alternatives: list[str] = field(default_factory=list)
     """Other subject candidates, nearest first: tried when the chosen one has no facts."""
     subject_named: bool = False
@@ -199,7 +181,6 @@ class ResolverBase:
         self.text = context.draft.text
         self.self_naming = self_naming
         self._cues: dict[tuple[int, int], Cues] = {}
-        self._all_wholes = {m.share.of for m in lexicon.registries.metrics.values() if m.share}
         self._said: dict[int, list[str]] = {}
         """Sentence index -> the subjects its first figure was read as (what it talks about)."""
 
@@ -306,11 +287,9 @@ class ResolverBase:
         here, there = sentence.clause(figure.start), sentence.clause(cue_start)
         for k in range(there + 1, here + 1):
             end = sentence.breaks[k] if k < len(sentence.breaks) else sentence.end
-            if CONJUNCTION.match(self.text, sentence.breaks[k - 1], end) and re.search(
-                r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten)\b",
-                self.text[sentence.breaks[k - 1] : end],
-                re.I,
-            ):
+            if CONJUNCTION.match(
+                self.text, sentence.breaks[k - 1], end
+            ) and _DIGITS_OR_UP_TO_TEN.search(self.text, sentence.breaks[k - 1], end):
                 return True
         return False
 

@@ -94,7 +94,7 @@ class SubjectReader(ResolverBase):
                     continue
                 after = cue.start >= figure.end
                 of_phrase = self.lexicon.preceded_by_of(toks, cue)
-                if of_phrase and (after or cue.ids[0] in self._all_wholes) and base is None:
+                if of_phrase and (after or cue.ids[0] in self.lexicon.wholes) and base is None:
                     continue  # "of the country's total": what a share is taken of
                 between = [t.norm for t in toks if figure.end <= t.start < cue.start]
                 counted = (

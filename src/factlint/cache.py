@@ -23,7 +23,6 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -76,21 +75,13 @@ class Cache:
         return self.directory / name
 
     def _write(self, name: str, payload: bytes) -> None:
-        path = self._path(name)
+        from factlint.outputs import replace_file
+
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            # private (0600) and not synced: a lost entry is only recomputed
+            replace_file(self._path(name), payload, mode=None, durable=False)
         except OSError:
-            return  # an unwritable cache costs time, never a result
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
-            os.replace(tmp, path)
-        except OSError:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+            pass  # an unwritable cache costs time, never a result
 
     def read_keys(self, name: str) -> np.ndarray:
         """A sorted array of 64-bit keys (empty when missing or malformed)."""

@@ -59,27 +59,37 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     if path.is_dir():
         raise UsageError(f"{path}: is a directory; give a file name to write")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        # mkstemp makes 0600 files; a report is as readable as any file
+        replace_file(path, payload, mode=_file_mode(path), durable=True)
     except OSError as exc:
         raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    mode = _file_mode(path)
+    _sync_directory(path.parent)
+
+
+def replace_file(path: Path, payload: bytes, *, mode: int | None, durable: bool) -> None:
+    """Write ``payload`` to a temporary file beside ``path``, then rename it over ``path``.
+
+    ``durable`` flushes the data to disk before the rename; ``mode`` is given to the
+    file (None: mkstemp's private 0600). The temporary file is removed on any failure;
+    an OSError is the caller's to word.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)  # mkstemp makes 0600 files; a report is as readable as any file
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException as exc:
+    except BaseException:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
-        if isinstance(exc, OSError):
-            raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
         raise
-    _sync_directory(path.parent)
 
 
 def _sync_directory(directory: Path) -> None:

@@ -119,8 +119,10 @@ def _match_figures(figures: list[tuple[str, str, str, str]], jobs: int | None) -
 def _row_keys(checked: pd.DataFrame, source_texts: dict[str, str]) -> np.ndarray:
     """A 64-bit key per row from everything its provenance depends on."""
     digests = {
-        sid: hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
-        for sid, text in source_texts.items()
+        sid: hashlib.blake2b(
+            source_texts[sid].encode("utf-8", "surrogatepass"), digest_size=8
+        ).hexdigest()
+        for sid in set(checked["source"].tolist())  # only the texts these rows quote
     }
     parts = pd.DataFrame(
         {
@@ -161,10 +163,14 @@ def _table_keys(files: list[str], digests: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-def _remember_tables(store: Cache, keys: list[str]) -> None:
+def _passed_tables(store: Cache) -> list[str]:
     known = store.read_json(_cache_name(".json"))
-    known = [k for k in known if isinstance(k, str)] if isinstance(known, list) else []
-    fresh = [k for k in keys if k not in set(known)]
+    return [k for k in known if isinstance(k, str)] if isinstance(known, list) else []
+
+
+def _remember_tables(store: Cache, known: list[str], keys: list[str]) -> None:
+    seen = set(known)
+    fresh = [k for k in keys if k not in seen]
     if fresh:
         store.write_json(_cache_name(".json"), (known + fresh)[-MAX_TABLE_KEYS:])
 
@@ -207,13 +213,15 @@ def check_provenance(
     checked = facts[known_sources & (facts["quote"].str.strip() != "")]
     store = current_cache()
     tables: dict[str, str] = {}
+    known_tables: list[str] = []
     if store is not None and digests is not None:
         tables = _table_keys(list(dict.fromkeys(checked[FILE_COLUMN].tolist())), digests)
-        passed_tables = set(store.read_json(_cache_name(".json")) or ())
-        done = [name for name, key in tables.items() if key in passed_tables]
+        known_tables = _passed_tables(store)
+        passed = set(known_tables)
+        done = [name for name, key in tables.items() if key in passed]
         checked = checked[~checked[FILE_COLUMN].isin(done).to_numpy()]
     passed_before = np.zeros(len(checked), dtype=bool)
-    if store is not None:
+    if store is not None and len(checked):
         keys = _row_keys(checked, source_texts)
         cached = store.read_keys(_cache_name())
         passed_before = store.contains(cached, keys)
@@ -259,11 +267,13 @@ def check_provenance(
     matches = dict(zip(distinct, _match_figures(distinct, jobs), strict=True))
     ok = pd.Series([matches[figure] for figure in figures], index=stated.index, dtype=bool)
     if store is not None:
-        passed = present.copy()
-        passed.loc[stated.index] = ok
-        store.add_keys(_cache_name(), cached, keys[~passed_before][passed.to_numpy()])
-        failing = set(pending.loc[~passed.to_numpy(), FILE_COLUMN].tolist())
-        _remember_tables(store, [k for name, k in tables.items() if name not in failing])
+        passing = present.copy()
+        passing.loc[stated.index] = ok
+        if len(checked):
+            store.add_keys(_cache_name(), cached, keys[~passed_before][passing.to_numpy()])
+        failing = set(pending.loc[~passing.to_numpy(), FILE_COLUMN].tolist())
+        fresh_tables = [k for name, k in tables.items() if name not in failing]
+        _remember_tables(store, known_tables, fresh_tables)
     for _, row in stated[~ok].iterrows():
         expected = format_quantity(str(row["value"]), str(row["unit"]), str(row["qualifier"]))
         findings.append(

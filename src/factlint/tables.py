@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from factlint.errors import TableError
-from factlint.yamlio import BIDI_CONTROLS
+from factlint.yamlio import BIDI_CONTROLS, decode_text
 
 FILE_COLUMN = "_file"
 LINE_COLUMN = "_line"
@@ -44,16 +44,6 @@ _TAB, _NEWLINE, _SPACE, _QUOTE, _COMMA, _DELETE = 0x09, 0x0A, 0x20, 0x22, 0x2C, 
 # what may stand next to a quote that opens or closes a field: a delimiter, a line
 # break, or the other quote of an escaped pair ("")
 _QUOTE_NEIGHBOURS = np.array([_NEWLINE, _QUOTE, _COMMA], dtype=np.uint8)
-
-
-def _decode(path: Path, data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise TableError(path, "1", "file is UTF-16; expected UTF-8 text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise TableError(path, str(line), "not valid UTF-8 text") from None
 
 
 def _check_characters(path: Path, text: str) -> None:
@@ -249,7 +239,7 @@ def read_table_and_digest(
         raise TableError(shown, None, "empty file; expected a header row and data rows")
     digest = hashlib.sha256(data).hexdigest()
     if not data.isascii():
-        _decode(Path(shown), data)  # validates; the bytes are what is parsed
+        decode_text(data, Path(shown), error=TableError)  # validates; the bytes are what is parsed
     body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
     # one line break: CRLF and a lone CR (old Mac files, mixed endings) become LF, so the
     # csv module and pandas agree on line numbers

@@ -143,13 +143,11 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-#: Documents are parsed with libyaml when PyYAML has it: the pure-Python parser spends
-#: seconds on a registry of thousands of entries, and a tenth of `factlint check` on a
-#: small project. A document libyaml does not read plainly (aliases, several documents,
-#: deep nesting, a character YAML forbids, any error) goes through the strict loader,
-#: which gives the same data or the error naming the line. Documents shorter than this
-#: always take the strict loader.
-LIBYAML_MIN_CHARS = 0
+# Documents are parsed with libyaml when PyYAML has it: the pure-Python parser spends
+# seconds on a registry of thousands of entries, and a tenth of `factlint check` on a
+# small project. A document libyaml does not read plainly (aliases, several documents,
+# deep nesting, a character YAML forbids, any error) goes through the strict loader,
+# which gives the same data or the error naming the line.
 
 #: Documents at least this long are kept in the run's cache (:mod:`factlint.cache`) once
 #: read: libyaml still spends seconds on a registry of 30,000 entities.
@@ -222,7 +220,6 @@ def _load_with_libyaml(text: str) -> tuple[bool, Any]:
     """(True, data) when libyaml read ``text`` plainly; (False, None) to use the strict loader."""
     if (
         not yaml.__with_libyaml__
-        or len(text) < LIBYAML_MIN_CHARS
         or yaml.reader.Reader.NON_PRINTABLE.search(text)
     ):
         return False, None
@@ -318,15 +315,17 @@ def read_text(path: Path, *, display: Path | str | None = None) -> str:
     return decode_text(data, shown)
 
 
-def decode_text(data: bytes, shown: Path | str) -> str:
-    """UTF-8 text (a BOM is dropped); UTF-16 or invalid bytes are errors naming ``shown``."""
+def decode_text(
+    data: bytes, shown: Path | str, *, error: type[InputError] = InputError
+) -> str:
+    """UTF-8 text (a BOM is dropped); UTF-16 or invalid bytes raise ``error`` naming ``shown``."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(shown, "1", "file is UTF-16; expected UTF-8 text")
+        raise error(shown, "1", "file is UTF-16; expected UTF-8 text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InputError(shown, str(line), "not valid UTF-8 text") from None
+        raise error(shown, str(line), "not valid UTF-8 text") from None
 
 
 def load_yaml(path: Path, *, display: Path | str | None = None) -> Any:

@@ -24,7 +24,6 @@ from __future__ import annotations
 from typing import Any
 
 from factlint import __version__
-from factlint.errors import RuleSetError
 from factlint.interval import Interval, written
 from factlint.project import Project
 from factlint.quantity import QUALIFIERS
@@ -143,9 +142,7 @@ def _selector_condition(selector: Selector, project: Project) -> dict[str, Any] 
 
 def _bound_interval(rule: RuleSpec, project: Project) -> tuple[float, float, str]:
     params = rule.params
-    unit = project.registries.units.get(str(params.unit))
-    if unit is None:
-        raise RuleSetError(rule.file, f"rules[{rule.id}].unit", f"unknown unit `{params.unit}`")
+    unit = project.registries.units[str(params.unit)]  # known: the loader checked it
     if isinstance(params.value, str):
         bound = written([params.value], ["exact"], discrete=True, date=True)
     else:

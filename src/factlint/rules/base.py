@@ -246,28 +246,6 @@ class FactTable:
         return codes, lookup
 
 
-def _select(data: pd.DataFrame, selector: Selector | None, registries: Registries) -> pd.DataFrame:
-    """Rows of ``data`` that match the selector (a frame of a rule's own, not the table)."""
-    if selector is None:
-        return data
-    mask = np.ones(len(data), dtype=bool)
-    for column in ("id", "source", "subject", "metric", "period", "unit", "qualifier"):
-        values = _as_list(getattr(selector, column))
-        if values is not None:
-            mask &= data[column].isin(values).to_numpy()
-    entity_sets: list[set[str]] = []
-    if selector.member_of is not None:
-        entity_sets.append(_entity_set(registries, "member_of", (selector.member_of,)))
-    kinds = _as_list(selector.subject_kind)
-    if kinds is not None:
-        entity_sets.append(_entity_set(registries, "subject_kind", tuple(kinds)))
-    for members in entity_sets:
-        mask &= data["subject"].isin(members).to_numpy()
-    if selector.derived is not None:
-        mask &= (data["derived"] == selector.derived).to_numpy()
-    return data[mask]
-
-
 def _entity_set(registries: Registries, how: str, names: tuple[str, ...]) -> set[str]:
     if how == "member_of":
         return set(registries.descendants(names[0]))
@@ -307,10 +285,8 @@ class RuleContext:
     def facts(self, frame: pd.DataFrame) -> None:
         self.table = FactTable(frame, self.registries)
 
-    def select(self, selector: Selector | None, frame: pd.DataFrame | None = None) -> pd.DataFrame:
-        """Rows of the normalised table (or ``frame``) that match the selector."""
-        if frame is not None:
-            return _select(frame, selector, self.registries)
+    def select(self, selector: Selector | None) -> pd.DataFrame:
+        """Rows of the normalised table that match the selector."""
         if selector is None:
             return self.facts
         table = self.table
@@ -470,18 +446,6 @@ def origin(frame: pd.DataFrame) -> list[tuple[str, ...]]:
     for k in np.flatnonzero(frame["derived"].to_numpy(dtype=bool)).tolist():
         found[k] = tuple(sources[k])
     return found
-
-
-def show(iv: Interval, units: Sequence[str] | str) -> list[str]:
-    """Each interval formatted for a message in its display unit ("19.13–19.60 percent")."""
-    from factlint.interval import format_interval
-
-    n = len(iv)
-    unit_list = [units] * n if isinstance(units, str) else list(units)
-    return [
-        format_interval(iv.lo[i], iv.hi[i], bool(iv.lo_open[i]), bool(iv.hi_open[i]), unit_list[i])
-        for i in range(n)
-    ]
 
 
 def in_unit(iv: Interval, factors: Any) -> Interval:

@@ -28,6 +28,7 @@ from factlint.rules.pairing import (
     dimension_note,
     no_duplicate_keys,
     pair_facts,
+    paired_origins,
     status_of,
     undefine,
 )
@@ -113,7 +114,7 @@ def check(ctx: RuleContext, params: CompareParams) -> RuleResult:
         shown_a, shown_b = Shown(a), Shown(b)
         for i in np.flatnonzero(status != "ok").tolist():
             messages[i] = _message(shown_a, shown_b, stated, computed, cmp, i, params)
-        facts = [x + y for x, y in zip(origin(a), origin(b), strict=True)]
+        facts = paired_origins(a, b)
         frames.append(
             outcomes(
                 facts=facts, stated=stated, computed=computed, unit=a["unit"].tolist(),

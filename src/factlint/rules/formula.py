@@ -29,6 +29,7 @@ from factlint.rules.base import (
     outcomes,
     unverifiable,
 )
+from factlint.rules.frames import equi_join, joined_ids
 from factlint.rules.wording import QUALIFIER_WORDS, unit_suffix
 
 IntArray = npt.NDArray[np.intp]
@@ -173,10 +174,6 @@ def check(ctx: RuleContext, params: FormulaParams) -> RuleResult:
         # stated 20.8% (20.75–20.85%): consistent
     """
     formula = params.formula
-    if params.unit is not None and params.unit not in ctx.registries.units:
-        raise RuleSetError(
-            ctx.rule.file, f"rules[{ctx.rule.id}].unit", f"unknown unit `{params.unit}`"
-        )
     keys = [c for key in params.match for c in KEY_COLUMNS[key]] or [_ALL]
     selected = {name: _selection(ctx, params.facts[name]) for name in formula.variables}
     if all(frame.empty for frame in selected.values()):
@@ -309,27 +306,13 @@ class _Members:
     row: IntArray
 
 
-def _join(left: IntArray, right: IntArray) -> tuple[IntArray, IntArray]:
-    """Inner join on integer keys, as a merge orders it: ``left`` order, then ``right`` order.
-
-    Returns the (left position, right position) of every matching pair.
-    """
-    order = np.argsort(right, kind="stable")
-    ordered = right[order]
-    first = np.searchsorted(ordered, left, side="left")
-    count = np.searchsorted(ordered, left, side="right") - first
-    left_rows = np.repeat(np.arange(len(left)), count)
-    within = np.arange(len(left_rows)) - np.repeat(np.cumsum(count) - count, count)
-    return left_rows, order[np.repeat(first, count) + within]
-
-
 def _combinations(formula: Formula, codes: dict[str, IntArray], complete: IntArray) -> _Checks:
     """One check per combination of single-fact variables' rows at each complete key."""
     key = complete
     rows: dict[str, IntArray] = {}
     for name, these in codes.items():
         if name not in formula.aggregated:
-            at, row = _join(key, these)
+            at, row = equi_join(key, these)
             key = key[at]
             rows = {other: taken[at] for other, taken in rows.items()}
             rows[name] = row
@@ -353,7 +336,7 @@ def _evaluate(
     for name, frame in selected.items():
         values = base_interval(frame)
         if name in formula.aggregated:
-            pairs = members[name] = _Members(*_join(checks.key, codes[name]))
+            pairs = members[name] = _Members(*equi_join(checks.key, codes[name]))
             env[name] = Bag(values=values.take(pairs.row), group=pairs.check, checks=n)
         else:
             env[name] = values.take(checks.rows[name])
@@ -388,30 +371,9 @@ def _check_facts(
 ) -> list[tuple[str, ...]]:
     """Per check, the stated facts behind its variables in ``order``, each named once."""
     names = list(dict.fromkeys(order))
-    stated_ids: list[npt.NDArray[np.object_]] = []
-    for name in names:
-        if name in members:
-            break
-        frame = selected[name]
-        rows = checks.rows[name]
-        if frame["derived"].to_numpy(dtype=bool)[rows].any():
-            break
-        stated_ids.append(frame["id"].to_numpy(dtype=object)[rows])
-    else:
-        # the usual case, one stated fact per variable: the tuples are built in C, and
-        # only checks in which two variables name the same fact need their repeat removed
-        facts: list[tuple[str, ...]] = list(
-            zip(*(ids.tolist() for ids in stated_ids), strict=True)
-        )
-        repeated = np.zeros(n, dtype=bool)
-        for i, ids in enumerate(stated_ids):
-            for other in stated_ids[i + 1 :]:
-                repeated |= ids == other
-        for k in np.flatnonzero(repeated).tolist():
-            facts[k] = tuple(dict.fromkeys(facts[k]))
-        return facts
-    uses = [_origins(selected[name], checks, members.get(name), name, n) for name in names]
-    return [tuple(dict.fromkeys(chain.from_iterable(ids))) for ids in zip(*uses, strict=True)]
+    return joined_ids(
+        *(_origins(selected[name], checks, members.get(name), name, n) for name in names)
+    )
 
 
 def _origins(

@@ -23,7 +23,14 @@ from factlint.rules.base import (
     outcomes,
     unverifiable,
 )
-from factlint.rules.frames import Coded, Origins, equi_join, expand_ranges, ids_by_group
+from factlint.rules.frames import (
+    Coded,
+    Origins,
+    concat_outcomes,
+    equi_join,
+    expand_ranges,
+    ids_by_group,
+)
 from factlint.rules.membership import (
     EXCLUDED,
     POSSIBLY,
@@ -72,10 +79,8 @@ def check_sum(ctx: RuleContext, params: MembersParams) -> RuleResult:
         _total_outcomes(ctx, params, totals, targets, total, tally, parts, context),
         _unbounded_at(ctx, params, targets, tally, parts, context),
     ]
-    out = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(
-        len(f) for f in frames) else empty_outcomes()
     derived = _derived(ctx, params, targets, total, tally, parts, context)
-    return RuleResult(outcomes=out, derived=derived)
+    return RuleResult(outcomes=concat_outcomes(frames), derived=derived)
 
 
 @dataclass(frozen=True)

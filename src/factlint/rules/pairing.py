@@ -116,13 +116,9 @@ def pair_facts(
             [pd.Series(l_key[m_left]), groups["_group"].iloc[m_row]],
             [pd.Series(r_key), right["subject"]],
         )
-    _guard(ctx, l_key, r_key, bool(columns) or "member" in keys, keys)
-    if columns or "member" in keys:
-        e_left, ri = equi_join(l_key, r_key)
-        li = l_row[e_left]
-    else:
-        li = np.repeat(l_row, len(right))
-        ri = np.tile(np.arange(len(right)), len(l_row))
+    _guard(ctx, l_key, r_key, keys)  # no keys: every key is 0, every row pairs with every row
+    e_left, ri = equi_join(l_key, r_key)
+    li = l_row[e_left]
     keep = left["id"].to_numpy()[li] != right["id"].to_numpy()[ri]
     if "period" in keys and period == "within":
         inside = (right["start"].to_numpy()[ri] <= left["start"].to_numpy()[li]) & (
@@ -150,14 +146,10 @@ def _guard(
     ctx: RuleContext,
     l_key: npt.NDArray[np.int64],
     r_key: npt.NDArray[np.int64],
-    keyed: bool,
     keys: Sequence[str],
 ) -> None:
-    if keyed:
-        sizes = np.bincount(r_key, minlength=int(max(l_key.max(initial=0), 0)) + 1)
-        count = int(sizes[l_key].sum()) if len(l_key) else 0
-    else:
-        count = len(l_key) * len(r_key)
+    sizes = np.bincount(r_key, minlength=int(max(l_key.max(initial=0), 0)) + 1)
+    count = int(sizes[l_key].sum()) if len(l_key) else 0
     limit = max(MAX_PAIRS, PAIRS_PER_FACT * (len(l_key) + len(r_key)))
     if count > limit:
         named = ", ".join(keys) if keys else "nothing"

@@ -416,7 +416,7 @@ def check(ctx: RuleContext, params: ShareParams) -> RuleResult:
     if len(no_whole):
         results.append(
             unverifiable(
-                joined_ids([(i,) for i in no_whole["s_id"].tolist()]),
+                [(i,) for i in no_whole["s_id"].tolist()],
                 _missing(ctx, no_whole, "whole"),
             )
         )

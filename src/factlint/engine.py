@@ -337,10 +337,13 @@ def _run_check(root: Path, *, today: dt.date | None, gx: bool, jobs: int | None)
     project = load_project(root)
     rule_set = load_rule_sets(root / "checks", project.registries, root=root)
     rule_ids = {r.id for r in rule_set.rules}
-    if (root / "checks" / "gx").is_dir():
+    has_suites = (root / "checks" / "gx").is_dir()
+    suite_ids: set[str] = set()
+    if has_suites:
         from factlint.gx.spec import suite_rule_ids  # reads the suite files; GX is not imported
 
-        rule_ids |= suite_rule_ids(root)
+        suite_ids = suite_rule_ids(root)
+        rule_ids |= suite_ids
     waivers = load_waivers(root, rule_ids)
     for path in rule_set.files:
         project.inputs[path] = file_digest(root / path)
@@ -365,7 +368,6 @@ def _run_check(root: Path, *, today: dt.date | None, gx: bool, jobs: int | None)
     findings += rule_findings
     lap("rules")
 
-    has_suites = (root / "checks" / "gx").is_dir()
     if gx and has_suites:
         # Great Expectations is heavy: imported only when its suites are asked for
         from factlint.gx.runner import run_gx_suites
@@ -376,7 +378,7 @@ def _run_check(root: Path, *, today: dt.date | None, gx: bool, jobs: int | None)
         lap("gx")
     elif has_suites:
         # suites not run: their waivers are neither applied nor stale
-        waivers = [w for w in waivers if not w.rule.startswith("gx:")]
+        waivers = [w for w in waivers if w.rule not in suite_ids]
 
     findings = apply_waivers(findings, waivers, today or generated.date())
     findings.sort(key=Finding.sort_key)

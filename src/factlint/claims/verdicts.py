@@ -71,6 +71,7 @@ class FactBase:
         self.rows: dict[str, FactRow] = {}
         self._by_key: dict[tuple[str, str], list[FactRow]] = defaultdict(list)
         self._by_metric: dict[str, list[FactRow]] = defaultdict(list)
+        self._by_subject: dict[str, list[FactRow]] = defaultdict(list)
         if facts.empty:
             return
         table = normalise_facts(facts, registries)
@@ -104,6 +105,8 @@ class FactBase:
             self.rows[row.id] = row
             self._by_key[(row.subject, row.metric)].append(row)
             self._by_metric[row.metric].append(row)
+        for (subject, _), rows in self._by_key.items():  # grouped by metric, as first seen
+            self._by_subject[subject].extend(rows)
 
     def facts(self, subject: str, metric: str) -> list[FactRow]:
         return self._by_key.get((subject, metric), [])
@@ -112,7 +115,7 @@ class FactBase:
         return self._by_metric.get(metric, [])
 
     def of_subject(self, subject: str) -> list[FactRow]:
-        return [r for (s, _), rows in self._by_key.items() if s == subject for r in rows]
+        return self._by_subject.get(subject, [])
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,7 @@ def test_diff_text_and_markdown(two_reports, capsys) -> None:
 def test_diff_refuses_other_formats_and_bad_files(two_reports, tmp_path: Path, capsys) -> None:
     old, new = two_reports
     code, _, err = run(capsys, "diff", str(old), str(new), "-f", "html")
-    assert code == 2 and "diff writes text, json, markdown" in err
+    assert code == 2 and "'html' is not one of 'text', 'json', 'markdown'" in err
     bad = tmp_path / "bad.json"
     bad.write_text("[]", encoding="utf-8")
     code, _, err = run(capsys, "diff", str(bad), str(new))

@@ -75,6 +75,12 @@ class Format(StrEnum):
     markdown = "markdown"
 
 
+class DiffFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
 class FailOn(StrEnum):
     error = "error"
     warning = "warning"
@@ -255,8 +261,8 @@ def diff(
     old: Annotated[Path, typer.Argument(help="An earlier JSON report.")],
     new: Annotated[Path, typer.Argument(help="A later JSON report.")],
     fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="text, json or markdown.")
-    ] = Format.text,
+        DiffFormat, typer.Option("--format", "-f", help="text, json or markdown.")
+    ] = DiffFormat.text,
 ) -> int:
     """List new, resolved and unchanged findings between two JSON reports."""
     from factlint.commands.gate import diff_reports

@@ -209,7 +209,7 @@ COMMAND_CASES: list[Case] = [
     Case("diff json", ("diff", "{outside}/old.json", "{outside}/new.json", "-f", "json"), 0,
          setup=_reports),
     Case("diff html refused", ("diff", "{outside}/old.json", "{outside}/new.json", "-f", "html"),
-         2, "diff writes", setup=_reports),
+         2, "is not one of 'text', 'json', 'markdown'", setup=_reports),
     Case("diff missing argument", ("diff", "{outside}/old.json"), 2, "Missing argument"),
     # gx
     Case("gx docs without suites", ("gx", "docs", "{project}", "-o", "{outside}/gx"), 2,

@@ -128,12 +128,15 @@ class ClaimChecker:
             figures = self.reader.figures(draft, sentence)
             for figure in figures:
                 resolved.append((sentence, figure, resolver.resolve(index, figure, figures)))
-        values = claim_intervals(
+        bounds = claim_intervals(
             [(q.value, q.qualifier, res.dimension, res.factor) for _, q, res in resolved]
         )
         return [
-            self._claim(draft, name, sentence, q, res, value)
-            for (sentence, q, res), value in zip(resolved, values, strict=True)
+            self._claim(
+                draft, name, sentence, q, res,
+                None if base is None else ClaimValue(base, q.value, q.unit, q.qualifier, q.scale),
+            )
+            for (sentence, q, res), base in zip(resolved, bounds, strict=True)
         ]
 
     # -- one claim --------------------------------------------------------------------
@@ -158,8 +161,6 @@ class ClaimChecker:
                     "group": "subject read as a group the named entity belongs to",
                 }.get(kind, f"{kind} not named in the draft: read from the fact base")
             )
-        if value is not None:
-            value = ClaimValue(value.base, q.value, q.unit, q.qualifier, q.scale)
         if value is None:
             judged = [
                 (r, Judgement("unsupported", f"unit `{q.unit}` is not in the unit registry"))

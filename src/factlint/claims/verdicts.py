@@ -131,7 +131,7 @@ class ClaimValue:
 
 def claim_intervals(
     figures: list[tuple[str, str, str | None, float | None]],
-) -> list[ClaimValue | None]:
+) -> list[tuple[float, float, bool, bool] | None]:
     """The intervals, in base units, of figures given as (value, qualifier, dimension, factor);
     one vectorised pass for a whole draft. None where the unit or the value cannot be read."""
     if not figures:
@@ -143,15 +143,13 @@ def claim_intervals(
         discrete=[d == "count" for _, _, d, _ in figures],
         nonnegative=[not v.startswith("-") for v in values],
     )
-    out: list[ClaimValue | None] = []
-    for k, (value, qualifier, dimension, factor) in enumerate(figures):
+    out: list[tuple[float, float, bool, bool] | None] = []
+    for k, (_, _, dimension, factor) in enumerate(figures):
         lo, hi, lo_open, hi_open = iv[k]
         if dimension is None or factor is None or math.isnan(lo) or math.isnan(hi):
             out.append(None)
-            continue
-        out.append(
-            ClaimValue((lo * factor, hi * factor, lo_open, hi_open), value, "", qualifier, None)
-        )
+        else:
+            out.append((lo * factor, hi * factor, lo_open, hi_open))
     return out
 
 

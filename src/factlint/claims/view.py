@@ -85,9 +85,11 @@ def _draft_view(
     label: str,
     claims: list[Claim],
     facts: dict[str, Any],
+    counts: dict[str, int],
     first_number: int,
     budget: int,
 ) -> dict[str, Any]:
+    """The rows of one draft; ``counts`` are its verdicts as ``claims_data`` counted them."""
     shown = claims[:budget]
     starts = [b.start for b in draft.blocks]
     per_block: dict[int, list[tuple[int, Claim, int]]] = {}
@@ -121,10 +123,7 @@ def _draft_view(
         "claims": len(claims),
         "omitted": len(claims) - len(shown),
         "excerpt": only_claims,
-        "counts": {
-            v: sum(1 for c in claims if c.verdict == v)
-            for v in ("supported", "contradicted", "unsupported", "ambiguous")
-        },
+        "counts": counts,
     }
 
 
@@ -141,8 +140,10 @@ def render_view(data: dict[str, Any], drafts: list[tuple[Draft, str, list[Claim]
     """The HTML page for ``factlint claims --format html``."""
     views = []
     number, budget = 1, MAX_VIEW_CLAIMS
-    for draft, label, claims in drafts:
-        view = _draft_view(draft, label, claims, data["facts"], number, budget)
+    for (draft, label, claims), counted in zip(drafts, data["drafts"], strict=True):
+        view = _draft_view(
+            draft, label, claims, data["facts"], counted["verdicts"], number, budget
+        )
         shown = len(claims) - view["omitted"]
         number += shown
         budget = max(0, budget - shown)

@@ -50,10 +50,11 @@ def _refuse(output: Path, root: Path) -> None:
 def build_data_docs(root: Path, output: Path, *, run_time: dt.datetime) -> tuple[Path, int]:
     """Validate every suite and write Data Docs to ``output``; return index.html and suite count."""
     _refuse(output, root)
-    if not load_suites(root):
+    suites = load_suites(root)
+    if not suites:
         raise UsageError(f"{root / 'checks' / 'gx'}: no GX suites (*.json) to document")
     frames = project_frames(root)
-    suites = checked_suites(root, frames)
+    suites = checked_suites(suites, frames)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
     try:

@@ -23,9 +23,9 @@ from factlint.project import file_digest
 from factlint.registry import Registries, load_registries
 
 
-def checked_suites(root: Path, frames: ProjectFrames) -> list[SuiteSpec]:
-    """The project's suites, each checked against the columns of the table it targets."""
-    suites = load_suites(root)
+def checked_suites(suites: list[SuiteSpec], frames: ProjectFrames) -> list[SuiteSpec]:
+    """``suites`` (as :func:`load_suites` read them), each checked against the columns of
+    the table it targets."""
     for suite in suites:
         frame = frames.frame(suite.table, include_derived=suite.include_derived)
         check_columns(suite, frame.columns)
@@ -47,7 +47,7 @@ def run_gx_suites(
     if registries is None:
         registries = load_registries(root / "facts")
     frames = ProjectFrames(stated, table, registries)
-    suites = checked_suites(root, frames)
+    suites = checked_suites(load_suites(root), frames)
     for suite in suites:
         inputs[suite.file] = file_digest(suite.path)
     if not suites:

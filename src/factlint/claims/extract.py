@@ -120,11 +120,7 @@ def _as_of(period: str | None) -> dt.date | None:
 def _quote(draft: Draft, sentence: Sentence, q: Quantity) -> str:
     start, end = sentence.start, sentence.end
     if end - start > MAX_QUOTE:
-        clause = sentence.clause(q.start)
-        if clause > 0:
-            start = sentence.breaks[clause - 1] + 1
-        if clause < len(sentence.breaks):
-            end = sentence.breaks[clause]
+        start, end = sentence.clause_bounds(q.start)
     source = draft.source if draft.kind != "html" else draft.text
     text = source[start:end].strip()
     return text.lstrip("-*+•>#= \t").rstrip() or text

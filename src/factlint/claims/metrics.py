@@ -88,7 +88,7 @@ class MetricReader(ResolverBase):
             return "count" if dimension == "count" else "amount"
         group = self._list_of(figure, siblings) if siblings else [figure]
         last = group[-1]
-        lo, hi = self._clause_bounds(figure, sentence)
+        lo, hi = sentence.clause_bounds(figure.start)
         lo, hi = max(lo, figure.start - _NEAR), min(hi, last.end + _NEAR)
         if _SHARE_AFTER.match(self.text, last.end, sentence.end):
             return "share"
@@ -102,7 +102,7 @@ class MetricReader(ResolverBase):
         near_after = _GROWTH_AFTER.match(self.text, last.end, sentence.end)
         if negative or ((near_before or near_after) and not level):
             return "growth"
-        _, clause_hi = self._clause_bounds(figure, sentence)
+        _, clause_hi = sentence.clause_bounds(figure.start)
         if _SHARE_WORDS.search(self.text, sentence.start, max(clause_hi, last.end)):
             return "share"  # "their share of national trade was lower, at 18.5%"
         if _GROWTH_WORDS.search(self.text, lo, hi) and not level:
@@ -226,7 +226,7 @@ class MetricReader(ResolverBase):
         if clause_only:
             if sentence is None:
                 return []
-            lo, hi = self._clause_bounds(figure, sentence)
+            lo, hi = sentence.clause_bounds(figure.start)
             toks = [t for t in toks if lo <= t.start < hi]
         named = {n for names in pool.values() for n in names}
         scores = self.lexicon.fuzzy_metrics(toks, named)
@@ -345,7 +345,7 @@ class MetricReader(ResolverBase):
         scores = self.lexicon.metric_heads(phrase, set(pool))
         sentence = own[0][2]
         if not scores and sentence is not None:
-            lo, _ = self._clause_bounds(figure, sentence)
+            lo, _ = sentence.clause_bounds(figure.start)
             before = [t for t in own[0][0].toks if lo <= t.start and t.end <= figure.start]
             scores = {
                 m: s for m, s in self.lexicon.metric_heads(before, set(pool)).items() if s[0] >= 2
@@ -361,7 +361,7 @@ class MetricReader(ResolverBase):
         scores = dict(self.lexicon.metric_heads(phrase, set(pool)))
         cues, _, sentence = own[0]
         if sentence is not None:
-            lo, hi = self._clause_bounds(figure, sentence)
+            lo, hi = sentence.clause_bounds(figure.start)
             toks = [
                 t for t in cues.toks if lo <= t.start < hi and not inside(t.start, t.end, figure)
             ]
@@ -394,7 +394,7 @@ class MetricReader(ResolverBase):
         cues, _, sentence = own[0]
         if sentence is None:
             return False
-        lo, hi = self._clause_bounds(figure, sentence)
+        lo, hi = sentence.clause_bounds(figure.start)
         words = {t.norm for t in cues.toks if lo <= t.start < hi}
         return bool(words & EVENT_WORDS)
 
@@ -405,7 +405,7 @@ class MetricReader(ResolverBase):
         cues, _, sentence = own[0]
         if sentence is None:
             return chosen
-        lo, hi = self._clause_bounds(figure, sentence)
+        lo, hi = sentence.clause_bounds(figure.start)
         if not _TOTAL_WORDS.search(self.text, lo, hi):
             return chosen
         metrics = self.lexicon.registries.metrics

@@ -293,12 +293,6 @@ class ResolverBase:
                 return True
         return False
 
-    def _clause_bounds(self, figure: Quantity, sentence: Sentence) -> tuple[int, int]:
-        clause = sentence.clause(figure.start)
-        lo = sentence.breaks[clause - 1] + 1 if clause > 0 else sentence.start
-        hi = sentence.breaks[clause] if clause < len(sentence.breaks) else sentence.end
-        return lo, hi
-
     def _list_of(self, figure: Quantity, siblings: Sequence[Quantity]) -> list[Quantity]:
         """The run of figures with the figure's unit joined by commas and "and"."""
         same = sorted((q for q in siblings if q.unit == figure.unit), key=lambda q: q.start)

@@ -141,6 +141,13 @@ class Sentence:
         """The index of the clause that holds ``offset`` (0 = first clause)."""
         return bisect_right(self.breaks, offset)
 
+    def clause_bounds(self, offset: int) -> tuple[int, int]:
+        """Where the clause that holds ``offset`` starts and ends (a break is in neither)."""
+        clause = self.clause(offset)
+        lo = self.breaks[clause - 1] + 1 if clause > 0 else self.start
+        hi = self.breaks[clause] if clause < len(self.breaks) else self.end
+        return lo, hi
+
 
 def _is_abbreviation(text: str, stop: int) -> bool:
     """True when the full stop at ``stop`` closes an abbreviation or an initial."""

@@ -181,7 +181,7 @@ class SubjectReader(ResolverBase):
         sentence = own[0][2]
         if sentence is None:
             return False
-        lo, _ = self._clause_bounds(figure, sentence)
+        lo, _ = sentence.clause_bounds(figure.start)
         return (
             bool(_PRONOUN.search(self.text, sentence.start, figure.start)) and lo >= sentence.start
         )

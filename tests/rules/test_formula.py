@@ -246,6 +246,25 @@ def test_matching_by_period_alone_joins_across_subjects() -> None:
     assert statuses == {("p23", "l23"): "ok", ("p24", "l24"): "discrepancy"}
 
 
+def test_variables_selected_by_id_get_their_own_facts() -> None:
+    # a, b and c differ only in their ids (one pass over the table selects them all);
+    # total's selector also names a metric
+    facts = {
+        "a": {"id": "pingtan"},
+        "b": {"id": ["xiamen", "nowhere"]},
+        "c": {"id": "fuzhou"},
+        "total": {"id": "total", "metric": "area"},
+    }
+    result = run_kind(FUJIAN, facts=facts, expression="a + b + c == total")
+    row = result.outcomes.iloc[0]
+    assert len(result.outcomes) == 1
+    assert row["status"] == "ok"
+    assert row["facts"] == ("total", "pingtan", "xiamen", "fuzhou")
+    missing = run_kind(FUJIAN, facts={**facts, "c": {"id": "nowhere"}}, expression="a + b + c == total")
+    assert missing.outcomes["status"].tolist() == ["unverifiable"]
+    assert "variable `c` select(s) no fact" in missing.outcomes["message"].iloc[0]
+
+
 def test_a_rule_whose_variables_select_nothing_is_dead() -> None:
     findings, runs = run_case({
         "kind": "formula",

@@ -16,6 +16,7 @@ from factlint.normalise import normalise_facts
 from factlint.registry import Entity, Metric, Registries
 from factlint.rules.base import RuleContext, RuleResult, RuleSpec, Settings
 from factlint.rules.members import MembersParams, check
+from factlint.rules.membership import member_pairs
 
 from .casekit import facts_frame, registries
 
@@ -325,3 +326,75 @@ def test_a_count_in_a_unit_that_is_no_count_is_undefined() -> None:
     assert out["status"].tolist() == ["undefined"]
     assert np.isnan(out["computed_lo"].iloc[0])
     assert "not a count" in out["message"].iloc[0]
+
+
+def test_a_missing_entity_has_no_members() -> None:
+    reg = ftz_registry()
+    spec = RuleSpec(
+        id="members", kind="members", severity=Severity.ERROR, description="d",
+        params=None, file="checks/x.yaml",
+    )
+    table = normalise_facts(facts_frame([HEADER, *FTZ_EVENTS]), reg)
+    ctx = RuleContext(facts=table, registries=reg, settings=Settings(), rule=spec)
+    params = MembersParams.model_validate(COUNT)
+    entities = pd.Series(["b2015", None, "b2018"], dtype=object)
+    key, member = member_pairs(ctx, params, entities)
+    names = member.names[member.codes]
+    assert key.tolist() == [0, 0, 0, 2]
+    assert names.tolist() == ["fujian", "guangdong", "tianjin", "hainan"]
+
+
+def test_a_member_of_several_batches_is_dated_by_them_in_the_order_it_names_them() -> None:
+    base = ftz_registry()
+    entities = dict(base.entities)
+    entities["b-extra"] = Entity(id="b-extra", name="b-extra", kind="zone_batch")
+    # Fujian names the later-registered batch first
+    entities["fujian"] = Entity(
+        id="fujian", name="fujian", kind="zone", member_of=("ftz-all", "b-extra", "b2015")
+    )
+    reg = dataclasses.replace(base, entities=entities)
+    rows = [
+        ["b15-approved", "b2015", "approved_on", "2015", "2014-12-31", "date", "exact"],
+        ["bx-approved", "b-extra", "approved_on", "2015", "2015-01-01", "date", "exact"],
+        ["fj-opened", "fujian", "opened_on", "2015", "2015-04-21", "date", "exact"],
+        ["n", "b-extra", "zones_added", "2016", "0", "count", "exact"],
+    ]
+    raw = {**COUNT, "select": {"metric": "zones_added"}}
+    out = run(rows, raw, reg).outcomes
+    assert out["status"].tolist() == ["discrepancy"]
+    # the count, then Fujian's own event, then its batches' as member_of lists them
+    assert out["facts"].iloc[0] == ("n", "fj-opened", "bx-approved", "b15-approved")
+
+
+def test_a_sum_names_each_fact_once_whatever_the_labels_of_the_table() -> None:
+    # repeats among the members' facts are found by the facts' places in the table; a
+    # table whose labels do not tell rows apart has them found by id instead
+    rows = [*FTZ_EVENTS]
+    for zone in ("shandong", "jiangsu", "guangxi"):
+        rows.append([f"{zone}-area", zone, "area", "2020", "119.5", "km2", "exact"])
+    rows += [
+        ["each", "b2019", "member_area", "2019-08-26", "119", "km2", "approx"],
+        ["total", "b2019", "area", "2020", "717", "km2", "approx"],
+    ]
+    raw = {
+        "mode": "sum", "select": {"subject": "b2019", "metric": "area"},
+        "each_metric": "member_area", "established_by": EVENTS,
+    }
+    reg = ftz_registry()
+    table = normalise_facts(facts_frame([HEADER, *rows]), reg)
+    spec = RuleSpec(
+        id="members", kind="members", severity=Severity.ERROR, description="d",
+        params=None, file="checks/x.yaml",
+    )
+    results = []
+    for labels in (pd.RangeIndex(len(table)), [0] * len(table)):
+        ctx = RuleContext(
+            facts=table.set_axis(labels), registries=reg, settings=Settings(), rule=spec
+        )
+        results.append(check(ctx, MembersParams.model_validate(raw)))
+    (placed, unplaced) = results
+    facts = placed.outcomes["facts"].iloc[0]
+    assert facts[0] == "total" and facts.count("each") == 1
+    assert placed.outcomes["facts"].tolist() == unplaced.outcomes["facts"].tolist()
+    assert placed.derived is not None and unplaced.derived is not None
+    assert placed.derived["derived_from"].tolist() == unplaced.derived["derived_from"].tolist()

@@ -78,3 +78,26 @@ def test_a_derived_part_points_at_the_stated_facts_behind_it() -> None:
     assert out["facts"].tolist() == [("share", "total", "all")]
     assert out["status"].tolist() == ["discrepancy"]
     assert "`p#1` (230–240 billion yuan) cannot exceed its whole `all`" in out["message"].iloc[0]
+
+
+def _run(rows: list[list[str]], **params: Any) -> pd.DataFrame:
+    reg = registries()
+    table = normalise_facts(facts_frame(rows), reg)
+    spec = parse_rule({"id": "p", "kind": "part_of", "description": "d", **params}, 0,
+                      "checks/x.yaml", reg)
+    ctx = RuleContext(facts=table, registries=reg, settings=Settings(), rule=spec)
+    return check(ctx, spec.params).outcomes
+
+
+def test_the_pair_guard_counts_every_whole_selected_not_only_those_of_the_parts_subjects() -> None:
+    # 110 parts x 100 wholes of z1 are 11,000 pairs: too many for 210 facts, but within
+    # ten per fact once the 900 wholes of z2 (which pair with nothing) are counted too
+    years = [str(y) for y in range(1900, 2010)]
+    parts = [[f"p{y}", "z1", "part_amount", y, "1", "billion yuan", "exact"] for y in years]
+    wholes = [[f"w{y}", "z1", "amount", y, "2", "billion yuan", "exact"] for y in years[:100]]
+    others = [[f"o{k}", "z2", "amount", "2024", "2", "billion yuan", "exact"] for k in range(900)]
+    params = {"part": {"metric": "part_amount"}, "whole": {"metric": "amount"}, "match": ["subject"]}
+    out = _run([HEADER, *parts, *wholes, *others], **params)
+    assert len(out) == 110 * 100 and set(out["status"]) == {"ok"}
+    with pytest.raises(RuleSetError, match="pairs 11,000 facts"):
+        _run([HEADER, *parts, *wholes, *others[:800]], **params)

@@ -231,3 +231,22 @@ def test_the_kind_documents_itself() -> None:
     assert kind.code == "FL103"
     assert "Why:" in kind.doc and "Failing example" in kind.doc and "Passing example" in kind.doc
     assert all(f.description for f in kind.params.model_fields.values())
+
+
+def test_only_a_share_whose_sentence_lacks_its_part_is_taken_at_the_other_figure() -> None:
+    rows = [
+        ["id", "subject", "metric", "period", "value", "unit", "qualifier", "quote"],
+        ["one", "z1", "trade_share", "2024", "5.0", "percent", "exact", "a"],
+        ["one-trade", "z1", "trade", "2024", "1.0", "trillion yuan", "exact", "a"],
+        ["one-exports", "z1", "exports", "2024", "500", "billion yuan", "exact", "a"],
+        ["two", "z2", "trade_share", "2024", "10", "percent", "exact", "b"],
+        ["two-trade", "z2", "trade", "2024", "2.0", "trillion yuan", "exact", "elsewhere"],
+        ["two-exports", "z2", "exports", "2024", "57.71", "billion yuan", "exact", "b"],
+        ["total", "country", "trade", "2024", "20", "trillion yuan", "exact", "c"],
+    ]
+    out = run_kind("share", rows).outcomes
+    assert list(zip(out["facts"], out["status"], strict=True)) == [
+        (("one", "one-trade", "total"), "ok"),
+        (("two", "two-trade", "total"), "ok"),
+        (("two", "two-exports"), "discrepancy"),
+    ]

@@ -175,7 +175,7 @@ def check(ctx: RuleContext, params: FormulaParams) -> RuleResult:
     """
     formula = params.formula
     keys = [c for key in params.match for c in KEY_COLUMNS[key]] or [_ALL]
-    selected = {name: _selection(ctx, params.facts[name]) for name in formula.variables}
+    selected = _selections(ctx, {name: params.facts[name] for name in formula.variables})
     if all(frame.empty for frame in selected.values()):
         return RuleResult(outcomes=empty_outcomes())
     if not params.match:
@@ -198,9 +198,43 @@ def check(ctx: RuleContext, params: FormulaParams) -> RuleResult:
 # -- selecting and joining ------------------------------------------------------------
 
 
-def _selection(ctx: RuleContext, selector: Selector) -> pd.DataFrame:
-    frame = ctx.select(selector).reset_index(drop=True)
-    return frame.assign(**{_ALL: 0, "_origin": pd.Series(origin(frame), dtype=object)})
+def _selections(ctx: RuleContext, selectors: dict[str, Selector]) -> dict[str, pd.DataFrame]:
+    """Each variable's facts, numbered from 0.
+
+    Selecting by id tests every id of the table; variables whose selectors differ only
+    in their ids (``before``, ``added``, ``after`` of a batch) share one such pass.
+    """
+    by_id: dict[str, list[str]] = {}
+    for name, selector in selectors.items():
+        if selector.id is not None:
+            by_id.setdefault(selector.model_dump_json(exclude={"id"}), []).append(name)
+    frames: dict[str, pd.DataFrame] = {}
+    for names in by_id.values():
+        if len(names) < 2:
+            continue
+        wanted = {name: _ids(selectors[name].id) for name in names}
+        pooled = selectors[names[0]].model_copy(
+            update={"id": [i for ids in wanted.values() for i in ids]}
+        )
+        rows = ctx.select(pooled)
+        for name, ids in wanted.items():
+            frames[name] = rows[rows["id"].isin(ids).to_numpy(dtype=bool)]
+    for name, selector in selectors.items():
+        if name not in frames:
+            frames[name] = ctx.select(selector)
+    return {
+        name: frames[name].reset_index(drop=True).assign(**{_ALL: 0}) for name in selectors
+    }
+
+
+def _ids(value: str | list[str] | None) -> list[str]:
+    return [] if value is None else [value] if isinstance(value, str) else list(value)
+
+
+def _origin_of(frame: pd.DataFrame) -> npt.NDArray[np.object_]:
+    """Per row, the stated facts behind it (a tuple of ids), as an object array."""
+    found: npt.NDArray[np.object_] = pd.Series(origin(frame), dtype=object).to_numpy()
+    return found
 
 
 def _require_single_facts(
@@ -371,6 +405,22 @@ def _check_facts(
 ) -> list[tuple[str, ...]]:
     """Per check, the stated facts behind its variables in ``order``, each named once."""
     names = list(dict.fromkeys(order))
+    stated = all(
+        name not in members and not selected[name]["derived"].to_numpy(dtype=bool).any()
+        for name in names
+    )
+    if stated:
+        # every variable is one stated fact per check, which stands for itself: no
+        # tuple per fact to build, and repeats only removed where ids repeat
+        ids = [selected[name]["id"].to_numpy(dtype=object)[checks.rows[name]] for name in names]
+        rows = list(zip(*ids, strict=True))
+        repeats = np.zeros(n, dtype=bool)
+        for i, first in enumerate(ids):
+            for second in ids[i + 1 :]:
+                repeats |= first == second
+        for k in np.flatnonzero(repeats).tolist():
+            rows[k] = tuple(dict.fromkeys(rows[k]))
+        return rows
     return joined_ids(
         *(_origins(selected[name], checks, members.get(name), name, n) for name in names)
     )
@@ -380,7 +430,7 @@ def _origins(
     frame: pd.DataFrame, checks: _Checks, pairs: _Members | None, name: str, n: int
 ) -> list[tuple[str, ...]]:
     """For each check, the stated facts behind a variable."""
-    origin_of = frame["_origin"].to_numpy()
+    origin_of = _origin_of(frame)
     if pairs is None:
         used: list[tuple[str, ...]] = origin_of[checks.rows[name]].tolist()
         return used
@@ -404,12 +454,10 @@ def _texts(
 ) -> list[str]:
     """How the message of each check in ``which`` shows a variable ("total 119.04 km2")."""
     if pairs is None:
-        rows = frame.iloc[checks.rows[name][which]]
-        return [f"{name} {s}" for s in _shown(rows)]
+        return [f"{name} {s}" for s in _shown(frame, checks.rows[name][which])]
     chosen = np.isin(pairs.check, which)
-    rows = frame.iloc[pairs.row[chosen]]
     by_check: dict[int, list[str]] = {}
-    for c, text in zip(pairs.check[chosen].tolist(), _shown(rows), strict=True):
+    for c, text in zip(pairs.check[chosen].tolist(), _shown(frame, pairs.row[chosen]), strict=True):
         by_check.setdefault(c, []).append(text)
     return [f"{name} [{_bag_text(by_check.get(i, []))}]" for i in which.tolist()]
 
@@ -443,22 +491,30 @@ def _display_units(
 # -- messages --------------------------------------------------------------------------------
 
 
-def _shown(frame: pd.DataFrame) -> list[str]:
-    """How a message shows each selected value: as written, with its qualifier and unit."""
-    if frame.empty:
-        return []
-    suffix = {u: unit_suffix(u) for u in frame["unit"].unique()}
-    written: list[str] = (
-        frame["qualifier"].map(QUALIFIER_WORDS).fillna("")
-        + frame["value"].astype(str)
-        + frame["unit"].map(suffix)
-    ).tolist()
-    for i in np.flatnonzero(frame["derived"].to_numpy(dtype=bool)):
-        row = frame.iloc[i]
-        unit = _display_unit(row["unit"])
-        written[i] = format_interval(
-            row["lo"], row["hi"], bool(row["lo_open"]), bool(row["hi_open"]), unit
-        )
+def _shown(frame: pd.DataFrame, rows: IntArray) -> list[str]:
+    """How a message shows the values of some ``rows``: as written, with qualifier and unit.
+
+    Only failing checks are shown, so the rows are few: worded one by one, without
+    building a frame of them.
+    """
+    qualifier, value, unit = (
+        frame[c].to_numpy(dtype=object)[rows] for c in ("qualifier", "value", "unit")
+    )
+    derived = frame["derived"].to_numpy(dtype=bool)[rows]
+    lo, hi = (frame[c].to_numpy(dtype=float)[rows] for c in ("lo", "hi"))
+    lo_open, hi_open = (frame[c].to_numpy(dtype=bool)[rows] for c in ("lo_open", "hi_open"))
+    written: list[str] = []
+    for k in range(len(rows)):
+        if derived[k]:
+            written.append(
+                format_interval(
+                    lo[k], hi[k], bool(lo_open[k]), bool(hi_open[k]), _display_unit(unit[k])
+                )
+            )
+        else:
+            written.append(
+                QUALIFIER_WORDS.get(qualifier[k], "") + str(value[k]) + unit_suffix(unit[k])
+            )
     return written
 
 
@@ -529,7 +585,10 @@ def _unverifiable(
         return unverifiable([], [])
     names = list(selected)
     long = pd.concat(
-        [frame[[*keys, "_origin", "period"]].assign(_var=name) for name, frame in selected.items()],
+        [
+            frame[[*keys, "period"]].assign(_origin=_origin_of(frame), _var=name)
+            for name, frame in selected.items()
+        ],
         ignore_index=True,
     )
     at_key = incomplete[keys].merge(long, on=keys, how="left")

@@ -33,6 +33,7 @@ from factlint.rules.frames import (
 )
 from factlint.rules.membership import (
     EXCLUDED,
+    PLACE,
     POSSIBLY,
     SHOWN_MEMBERS,
     SURELY,
@@ -73,7 +74,7 @@ def check_sum(ctx: RuleContext, params: MembersParams) -> RuleResult:
     state = existence(ctx, params, pairs.member, pairs.day).state
     values = _member_values(ctx, params, pairs, dims)
     total, tally = _add_up(len(targets), pairs, state, values)
-    parts = ids_by_group(pairs.key[values.id_pair], values.ids, len(targets))
+    parts = _parts(pairs.key[values.id_pair], values, len(targets))
     context = _Context(pairs, state, values)
     frames = [
         _total_outcomes(ctx, params, totals, targets, total, tally, parts, context),
@@ -114,6 +115,9 @@ class _Values:
     #: the ids behind each value, flat: (pair, id), by pair
     id_pair: npt.NDArray[np.intp]
     ids: npt.NDArray[np.object_]
+    #: per id, the place in the whole table of the stated fact it names (-1: not known,
+    #: an id a derived value was derived from)
+    id_place: npt.NDArray[np.int64]
     sources: tuple[pd.DataFrame, ...] = ()
 
     @classmethod
@@ -121,7 +125,8 @@ class _Values:
         no = np.zeros(n, dtype=bool)
         return cls(np.full(n, np.nan), np.full(n, np.nan), no, no.copy(), np.full(n, -1),
                    np.zeros(n, dtype=np.intp), np.full(n, "", dtype=object),
-                   np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object))
+                   np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object),
+                   np.zeros(0, dtype=np.int64))
 
     def texts(self, rows: range) -> list[str]:
         """The values of some pairs as written, "" where not a single stated fact."""
@@ -138,6 +143,7 @@ class _Values:
         mine, theirs = ~use[self.id_pair], use[other.id_pair]
         id_pair = np.concatenate([self.id_pair[mine], other.id_pair[theirs]])
         ids = np.concatenate([self.ids[mine], other.ids[theirs]])
+        id_place = np.concatenate([self.id_place[mine], other.id_place[theirs]])
         order = np.argsort(id_pair, kind="stable")
         return _Values(
             np.where(use, other.lo, self.lo), np.where(use, other.hi, self.hi),
@@ -145,8 +151,27 @@ class _Values:
             np.where(use, other.fact, self.fact),
             np.where(use, other.source + len(self.sources), self.source),
             np.where(use, other.unit, self.unit),
-            id_pair[order], ids[order], self.sources + other.sources,
+            id_pair[order], ids[order], id_place[order], self.sources + other.sources,
         )
+
+
+def _parts(key: npt.NDArray[np.intp], values: _Values, n: int) -> list[Ids]:
+    """Per target 0..n-1, the ids behind its members' values (``key`` of each id), in
+    order and each once.
+
+    A stated fact has one id and one place in the table: where every id is known by
+    its place, repeats are found among integers instead of by hashing the id strings.
+    """
+    place = values.id_place
+    if not len(place) or (place < 0).any():
+        return ids_by_group(key, values.ids, n)
+    key = np.asarray(key, dtype=np.int64)
+    first = ~pd.Index(key * (int(place.max()) + 1) + place).duplicated()
+    key, ids = key[first], values.ids[first]
+    order = np.argsort(key, kind="stable")
+    listed = ids[order].tolist()
+    ends = np.cumsum(np.bincount(key, minlength=n)).tolist()
+    return [tuple(listed[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -164,9 +189,11 @@ def _targets(ctx: RuleContext, params: MembersParams) -> tuple[pd.DataFrame, pd.
     Target columns: key, entity, metric (summed), period, start, end, day, total
     (row of the stated total, -1 for an `at` period).
     """
-    nothing = Selector.model_validate({"id": []})  # the table's columns, no rows
+    # the table's columns, no rows (a metric is looked up by its code; an id would be
+    # compared with every id of the table)
+    nothing = Selector.model_validate({"metric": []})
     totals = ctx.select(nothing if params.select is None else params.select)
-    totals = usable(totals)
+    totals = usable(totals, placed=True)
     rows = pd.DataFrame(
         {
             "entity": totals["subject"],
@@ -203,14 +230,19 @@ def _member_values(
 ) -> _Values:
     """Each pair's own value of the summed metric, else its `each_metric` bound."""
     n = len(pairs.key)
-    facts = usable(of_metrics(ctx, dims))
-    facts = facts[facts["dimension"].to_numpy() == facts["metric"].map(dims).to_numpy()]
-    facts = facts.reset_index(drop=True)
+    facts = of_metrics(ctx, dims)
+    # a value counts only in the dimension of its metric (taken with the usable rows
+    # in one pass: every pass copies all the columns of the selection)
+    metric, dimension = (facts[c].to_numpy(dtype=object) for c in ("metric", "dimension"))
+    fits = np.zeros(len(facts), dtype=bool)
+    for name, dim in dims.items():
+        fits |= (metric == name) & (dimension == dim)
+    facts = usable(facts, fits, placed=True)
     query, row = _candidates(facts, pairs.member, pairs.metric, pairs.day, latest_only=True)
     own = _latest(facts, query, row, n)
     if params.each_metric is None:
         return own
-    each = usable(of_metrics(ctx, [params.each_metric]))
+    each = usable(of_metrics(ctx, [params.each_metric]), placed=True)
     reg = ctx.registries
     parents = [
         (k, group)
@@ -257,7 +289,7 @@ def _candidates(
     if not len(facts) or not len(day):
         return none, none
     q_subject, f_subject = subject.codes_against(facts["subject"])
-    q_metric, f_metric = metric.codes_against(facts["metric"])
+    q_metric, f_metric = _metric_codes(metric, facts["metric"])
     # shifted by one so that a missing value (-1) is a code like any other
     width = int(max(q_metric.max(), f_metric.max())) + 2
     q_key = q_subject * width + q_metric + 1
@@ -272,15 +304,39 @@ def _candidates(
     order = np.argsort(f_stamp, kind="stable")
     stamps = f_stamp[order]
     stop = np.searchsorted(stamps, q_key * span + (q_day - first_day), side="right")
-    start = np.searchsorted(stamps, q_key * span, side="left")
-    if latest_only:
-        found = stop > start
-        latest = np.where(found, stamps[np.maximum(stop - 1, 0)], 0)
-        start = np.where(found, np.searchsorted(stamps, latest, side="left"), stop)
+    if not latest_only:
+        start = np.searchsorted(stamps, q_key * span, side="left")
+        query, at = expand_ranges(start, stop - start)
+        row = order[at]
+        by_query = np.lexsort((row, query))
+        return query[by_query], row[by_query]
+    # the fact before ``stop`` is the query's latest if it has the query's subject and
+    # metric; its candidates are the run of facts with its stamp (same key, same day)
+    last = np.maximum(stop - 1, 0)
+    found = (stop > 0) & (stamps[last] >= q_key * span)
+    runs = np.flatnonzero(np.diff(stamps, prepend=stamps[0] - 1))
+    run_start = np.repeat(runs, np.diff(np.append(runs, len(stamps))))
+    start = np.where(found, run_start[last], stop)
     query, at = expand_ranges(start, stop - start)
-    row = order[at]
-    by_query = np.lexsort((row, query))
-    return query[by_query], row[by_query]
+    # one stamp per query: its rows are in order already (the sort was stable)
+    return query, order[at]
+
+
+def _metric_codes(
+    metric: Coded, values: pd.Series
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Codes of the queries' metrics and of ``values`` (the facts' metrics), equal where the
+    metrics are; a fact of no query's metric gets a code no query has.
+
+    A rule sums one or a few metrics: comparing the facts' metrics with each costs less
+    than hashing them all.
+    """
+    facts = values.to_numpy(dtype=object)
+    names = metric.names.tolist()
+    codes = np.full(len(facts), len(names), dtype=np.int64)
+    for k, name in enumerate(names):
+        codes[facts == name] = k
+    return metric.codes.astype(np.int64), codes
 
 
 def _latest(
@@ -293,18 +349,22 @@ def _latest(
     """
     if not len(pair):
         return _Values.none(n)
+    if np.any(pair[1:] < pair[:-1]):  # each pair's candidates as one run
+        order = np.argsort(pair, kind="stable")
+        pair, row = pair[order], row[order]
     end_day = day_numbers(facts["end"])[row]
-    last = _per_pair(np.maximum, pair, end_day, n)
+    last = _per_pair(np.maximum, _Runs(pair, n), end_day)
     keep = end_day == last[pair]
     pair, row = pair[keep], row[keep]
+    runs = _Runs(pair, n)
     base_lo = facts["base_lo"].to_numpy(dtype=float)[row]
     base_hi = facts["base_hi"].to_numpy(dtype=float)[row]
     lo_open = facts["lo_open"].to_numpy(dtype=bool)[row]
     hi_open = facts["hi_open"].to_numpy(dtype=bool)[row]
-    max_lo = _per_pair(np.maximum, pair, base_lo, n)
-    min_hi = _per_pair(np.minimum, pair, base_hi, n)
-    min_lo = _per_pair(np.minimum, pair, base_lo, n)
-    max_hi = _per_pair(np.maximum, pair, base_hi, n)
+    max_lo = _per_pair(np.maximum, runs, base_lo)
+    min_hi = _per_pair(np.minimum, runs, base_hi)
+    min_lo = _per_pair(np.minimum, runs, base_lo)
+    max_hi = _per_pair(np.maximum, runs, base_hi)
     meet = Interval(
         max_lo, min_hi,
         _any_per_pair(pair, lo_open & (base_lo == max_lo[pair]), n),
@@ -315,14 +375,17 @@ def _latest(
     # facts that contradict each other: keep every value they allow (another rule flags them)
     empty = meet.empty
     has = ~np.isnan(max_lo)
-    present, first = np.unique(pair, return_index=True)
-    rows = np.bincount(pair, minlength=n)
+    present, first = runs.present, runs.first
     fact = np.full(n, -1)
-    single = rows[present] == 1
+    single = np.diff(np.append(first, len(pair))) == 1
     fact[present[single]] = row[first[single]]
     unit = np.full(n, "", dtype=object)
     unit[present] = facts["unit"].to_numpy(dtype=object)[row[first]]
     owner, ids = Origins.of(facts).of_rows(row)
+    named = row[owner]
+    id_place = np.where(
+        facts["derived"].to_numpy(dtype=bool)[named], -1, facts[PLACE].to_numpy()[named]
+    ).astype(np.int64)
     return _Values(
         lo=np.where(has, np.where(empty, min_lo, meet.lo), np.nan),
         hi=np.where(has, np.where(empty, max_hi, meet.hi), np.nan),
@@ -333,17 +396,27 @@ def _latest(
         unit=unit,
         id_pair=pair[owner],
         ids=ids,
+        id_place=id_place,
         sources=(facts,),
     )
 
 
+class _Runs:
+    """Sorted pair numbers (0..n-1) as runs: the pairs present and where each run starts."""
+
+    def __init__(self, pair: npt.NDArray[np.intp], n: int) -> None:
+        self.n = n
+        self.first = np.flatnonzero(np.diff(pair, prepend=-1))
+        self.present = pair[self.first]
+
+
 def _per_pair(
-    reduce: np.ufunc, pair: npt.NDArray[np.intp], values: npt.NDArray[np.float64], n: int
+    reduce: np.ufunc, runs: _Runs, values: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
-    out = np.full(n, np.nan)
-    present = np.bincount(pair, minlength=n) > 0
-    out[present] = -np.inf if reduce is np.maximum else np.inf
-    reduce.at(out, pair, values)
+    """``reduce`` of the values of each pair's run; NaN for pairs without one."""
+    out = np.full(runs.n, np.nan)
+    if len(runs.first):
+        out[runs.present] = reduce.reduceat(values, runs.first)
     return out
 
 
@@ -473,8 +546,7 @@ def _total_outcomes(
     mismatch = rows["dimension"].to_numpy(dtype=object) != np.asarray(dims, dtype=object)
     computed = undefine(computed, mismatch)
     cmp = compare(stated, computed, "==")
-    own = origin(rows)
-    facts = [tuple(dict.fromkeys(own[i] + parts[k])) for i, k in enumerate(keys.tolist())]
+    facts = _total_facts(rows, keys, parts, context)
     units = rows["unit"].astype(str).tolist()
     out = outcomes(facts=facts, stated=stated, computed=computed, unit=units, comparison=cmp)
     members = tally["members"].to_numpy()[keys]
@@ -509,6 +581,30 @@ def _total_outcomes(
             messages[i] = f"{body}: the stated total lies {gap} {where} the members' sum"
     out["message"] = messages
     return out
+
+
+def _total_facts(
+    rows: pd.DataFrame, keys: npt.NDArray[np.int64], parts: list[Ids], context: _Context
+) -> list[Ids]:
+    """Per stated total (``rows``, of targets ``keys``), its own facts and then those
+    behind its members' values, each once."""
+    own = origin(rows)
+    # a stated total stands for itself, so its id can repeat among its members' facts
+    # only if that very fact is one of them: only then (or for a derived total, or a
+    # member's fact not known by its place) are repeats looked for among the ids
+    derived = rows["derived"].to_numpy(dtype=bool)
+    total_place = np.where(derived, -1, rows[PLACE].to_numpy())
+    row_of = np.full(len(parts), -1)
+    row_of[keys] = np.arange(len(keys))
+    at = row_of[context.pairs.key[context.figures.id_pair]]
+    place = context.figures.id_place[at >= 0]
+    at = at[at >= 0]
+    clash = derived.copy()
+    clash[at[(place < 0) | (place == total_place[at])]] = True
+    return [
+        tuple(dict.fromkeys(own[i] + parts[k])) if clash[i] else own[i] + parts[k]
+        for i, k in enumerate(keys.tolist())
+    ]
 
 
 def _unbounded_at(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
@@ -22,14 +22,15 @@ from factlint.rules.base import (
     StrList,
     empty_outcomes,
     in_unit,
-    origin,
     outcomes,
 )
+from factlint.rules.frames import Origins, ids_by_group
 from factlint.rules.member_sums import check_sum
 from factlint.rules.membership import (
     EXCLUDED,
     POSSIBLY,
     SURELY,
+    Existence,
     Ids,
     day_numbers,
     existence,
@@ -232,9 +233,14 @@ def _check_names(ctx: RuleContext, params: MembersParams) -> None:
     for name in [params.of] if isinstance(params.of, str) else params.of or []:
         if name not in reg.entities:
             raise RuleSetError(ctx.rule.file, _where(ctx, "of"), f"unknown entity `{name}`")
-    kinds = {e.kind for e in reg.entities.values()}
+    # the entities are scanned only until every kind is seen (a registry holds thousands)
+    unseen = set(params.member_kinds)
+    for entity in reg.entities.values():
+        if not unseen:
+            break
+        unseen.discard(entity.kind)
     for kind in params.member_kinds:
-        if kind not in kinds:
+        if kind in unseen:
             raise RuleSetError(
                 ctx.rule.file, _where(ctx, "member_kinds"), f"no entity has the kind `{kind}`"
             )
@@ -261,20 +267,11 @@ def _count(ctx: RuleContext, params: MembersParams) -> pd.DataFrame:
     not_count = (counts["dimension"] != "count").to_numpy()
     computed = undefine(computed, not_count)
     cmp = compare(stated, computed, "==")
-    sure_ids = exist.ids(exist.sure, key, n)
-    excluded_ids = exist.ids(exist.excluded, key, n)
-    own = origin(counts)
     too_many = stated.lo > computed.hi
     too_few = stated.hi < computed.lo
-    facts = [
-        own[i]
-        + (excluded_ids[i] if too_many[i] else sure_ids[i] if too_few[i] else
-           _flatten([sure_ids[i], excluded_ids[i]]))
-        for i in range(n)
-    ]
     out = outcomes(
-        facts=[tuple(dict.fromkeys(f)) for f in facts], stated=stated, computed=computed,
-        unit=counts["unit"].astype(str).tolist(), comparison=cmp,
+        facts=_count_facts(counts, exist, key, too_many, too_few), stated=stated,
+        computed=computed, unit=counts["unit"].astype(str).tolist(), comparison=cmp,
     )
     status = out["status"].to_numpy(dtype=object)
     status[members == 0] = "unverifiable"
@@ -294,8 +291,24 @@ def _count(ctx: RuleContext, params: MembersParams) -> pd.DataFrame:
     return out
 
 
-def _flatten(groups: Iterable[Ids]) -> Ids:
-    return tuple(dict.fromkeys(i for ids in groups for i in ids))
+def _count_facts(
+    counts: pd.DataFrame,
+    exist: Existence,
+    key: npt.NDArray[np.intp],
+    too_many: npt.NDArray[np.bool_],
+    too_few: npt.NDArray[np.bool_],
+) -> list[Ids]:
+    """Per count, the facts its verdict rests on, each once: the count itself, then the
+    events of the members surely set up by then (unless there are too many) and of those
+    approved only later (unless there are too few)."""
+    n = len(counts)
+    own, own_ids = Origins.of(counts).of_rows(np.arange(n))
+    at = key[exist.pair]  # the count each event hit dates
+    sure, sure_ids = exist.evidence(exist.sure & ~too_many[at], key)
+    later, later_ids = exist.evidence(exist.excluded & (too_many | ~too_few)[at], key)
+    return ids_by_group(
+        np.concatenate([own, sure, later]), np.concatenate([own_ids, sure_ids, later_ids]), n
+    )
 
 
 def _count_message(

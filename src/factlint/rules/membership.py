@@ -20,7 +20,7 @@ import pandas as pd
 from factlint.interval import Interval, format_interval
 from factlint.normalise import base_interval
 from factlint.rules.base import RuleContext, Selector
-from factlint.rules.frames import Coded, Origins, equi_join, expand_ranges, ids_by_group
+from factlint.rules.frames import Coded, Origins, equi_join, expand_ranges
 from factlint.rules.wording import QUALIFIER_WORDS
 
 if TYPE_CHECKING:
@@ -33,10 +33,38 @@ SURELY, POSSIBLY, EXCLUDED = 0, 1, 2
 SHOWN_MEMBERS = 8
 
 
-def usable(frame: pd.DataFrame) -> pd.DataFrame:
+#: a column that keeps each selected row's place in the whole table
+PLACE = "_place"
+
+
+def usable(
+    frame: pd.DataFrame, also: npt.NDArray[np.bool_] | None = None, *, placed: bool = False
+) -> pd.DataFrame:
+    """The rows with a defined value and period end (and ``also``), numbered from 0.
+
+    ``placed``: each row keeps its place in the whole table (the label a selection
+    gives it) in column :data:`PLACE`; -1 where the labels cannot tell rows apart.
+    """
     iv = base_interval(frame)
     keep = ~iv.undefined & frame["end"].notna().to_numpy()
+    if also is not None:
+        keep &= also
+    if placed:
+        frame = frame.assign(**{PLACE: _places(frame.index)})
     return frame[keep].reset_index(drop=True)
+
+
+def _places(labels: pd.Index) -> npt.NDArray[np.int64]:
+    """A selection's labels as places in the table, if they are distinct integers (a
+    selection's are, in increasing order); else -1 for every row."""
+    values = labels.to_numpy()
+    distinct = values.dtype.kind in "iu" and (
+        bool(np.all(values[1:] > values[:-1])) or labels.is_unique
+    )
+    places: npt.NDArray[np.int64] = (
+        values.astype(np.int64) if distinct else np.full(len(values), -1, dtype=np.int64)
+    )
+    return places
 
 
 def of_metrics(ctx: RuleContext, metrics: Iterable[str]) -> pd.DataFrame:
@@ -63,6 +91,8 @@ def member_pairs(
     )
     lengths = np.bincount(owner, minlength=len(names)).astype(np.intp)
     starts = np.cumsum(lengths) - lengths
+    # a missing entity (code -1) has no members: it takes the slot appended last
+    lengths, starts = np.append(lengths, 0), np.append(starts, 0)
     key, at = expand_ranges(starts[codes], lengths[codes])
     return key, Coded.of(flat).take(at)
 
@@ -81,11 +111,20 @@ class Existence:
     #: the stated facts behind each event
     origins: Origins
 
-    def ids(self, hits: npt.NDArray[np.bool_], group: npt.NDArray[np.intp], n: int) -> list[Ids]:
-        """Per group 0..n-1 of the pairs, the facts behind its ``hits``, in pair order."""
+    def evidence(
+        self, hits: npt.NDArray[np.bool_], group: npt.NDArray[np.intp]
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
+        """The facts behind ``hits``, flat: (group of the pair a hit dates, id), in hit order.
+
+        An event that dates several pairs of a group (a batch's approval, every member
+        of the batch) is listed for the group once: its facts are named once anyway.
+        """
         chosen = np.flatnonzero(hits)
-        owner, ids = self.origins.of_rows(self.event[chosen])
-        return ids_by_group(group[self.pair[chosen[owner]]], ids, n)
+        owner = np.asarray(group, dtype=np.int64)[self.pair[chosen]]
+        repeated = pd.Index(owner * (len(self.origins.start) + 1) + self.event[chosen]).duplicated()
+        chosen = chosen[~repeated]
+        at, ids = self.origins.of_rows(self.event[chosen])
+        return group[self.pair[chosen[at]]], ids
 
 
 def existence(
@@ -99,11 +138,12 @@ def existence(
         no = np.zeros(0, dtype=bool)
         origins = Origins(none, none, np.zeros(0, dtype=object))
         return Existence(state, none, none, no, no, origins)
-    carrier_member, carrier = _carriers(ctx, params, member.names)
     events = _events(ctx, params)
-    pair, by = equi_join(member.codes, carrier_member)
-    hit, event = equi_join(*carrier.take(by).codes_against(events["subject"]))
-    pair = pair[hit]
+    carrier_member, carrier = _carriers(ctx, params, member.names, events["subject"])
+    # the events of each distinct member (through its carriers), then of each pair
+    by, event = equi_join(*carrier.codes_against(events["subject"]))
+    pair, hit = equi_join(member.codes, carrier_member[by])
+    event = event[hit]
     when = day[pair]
     lo, hi = events["lo"].to_numpy(dtype=float)[event], events["hi"].to_numpy(dtype=float)[event]
     lo_open = events["lo_open"].to_numpy(dtype=bool)[event]
@@ -118,24 +158,45 @@ def existence(
 
 
 def _carriers(
-    ctx: RuleContext, params: MembersParams, members: npt.NDArray[np.object_]
+    ctx: RuleContext,
+    params: MembersParams,
+    members: npt.NDArray[np.object_],
+    subjects: pd.Series,
 ) -> tuple[npt.NDArray[np.intp], Coded]:
     """Whose events date a member: itself and the batches it names directly in member_of.
 
-    Returns (position in ``members``, carrier) rows, by member.
+    Returns (position in ``members``, carrier) rows, by member, its batches in the order
+    it names them. Only batches with an event (of ``subjects``) are listed: the others
+    date nothing, and finding them would look up every member's groups.
     """
     reg = ctx.registries
     batch = set(params.batch_kinds)
+    position = {member: k for k, member in enumerate(members.tolist())}
     rows: list[int] = []
     carriers: list[str] = []
-    for k, member in enumerate(members.tolist()):
-        rows.append(k)
-        carriers.append(member)
-        for group in reg.entities[member].member_of:
-            if reg.entities[group].kind in batch:
+    for group in pd.unique(subjects.dropna()).tolist():
+        entity = reg.entities.get(group)
+        if entity is None or entity.kind not in batch:
+            continue
+        for name in reg.members(group):
+            k = position.get(name)
+            if k is not None:
                 rows.append(k)
                 carriers.append(group)
-    return np.asarray(rows, dtype=np.intp), Coded.of(np.asarray(carriers, dtype=object))
+    own = np.arange(len(members), dtype=np.intp)
+    member = np.concatenate([own, np.asarray(rows, dtype=np.intp)])
+    named = np.concatenate([members, np.asarray(carriers, dtype=object)])
+    # each member first, then its batches; a member of several batches lists them in
+    # its member_of order
+    rank = np.zeros(len(member), dtype=np.intp)
+    rank[len(own) :] = 1
+    several = np.flatnonzero(np.bincount(member, minlength=len(members)) > 2)
+    for k in several.tolist():
+        named_by = reg.entities[str(members[k])].member_of
+        for at in np.flatnonzero(member == k)[1:].tolist():
+            rank[at] = 1 + named_by.index(named[at])
+    order = np.lexsort((rank, member))
+    return member[order], Coded.of(named[order])
 
 
 def _events(ctx: RuleContext, params: MembersParams) -> pd.DataFrame:
@@ -165,12 +226,16 @@ def interval_words(iv: Interval, k: int, unit: str) -> str:
 
 
 def written_value(row: pd.Series) -> str:
-    """A stated fact's value as written ("more than 119 km2"); a derived value's interval."""
-    text = str(stated_texts(row.to_frame().T).iloc[0])
-    if text:
-        return text
+    """A stated fact's value as written ("more than 119 km2"); a derived value's interval.
+
+    One row of :func:`stated_texts`, worded without building a frame for it.
+    """
+    unit, value = str(row["unit"]), str(row["value"])
+    if not bool(row["derived"]) and value.strip() != "":
+        suffix = "%" if unit == "percent" else "" if unit in ("count", "date") else " " + unit
+        return QUALIFIER_WORDS.get(str(row["qualifier"]), "") + value + suffix
     iv = Interval(row["lo"], row["hi"], row["lo_open"], row["hi_open"])
-    return interval_words(iv, 0, str(row["unit"]))
+    return interval_words(iv, 0, unit)
 
 
 def stated_texts(frame: pd.DataFrame) -> pd.Series:

@@ -9,7 +9,6 @@ the stated fact's unit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
@@ -24,7 +23,7 @@ from factlint.rules.base import (
     in_unit,
     origin,
 )
-from factlint.rules.frames import equi_join, joint_codes, shared_codes
+from factlint.rules.frames import equi_join, shared_codes
 from factlint.rules.wording import QUALIFIER_WORDS, computed_text, with_unit
 
 CompareOp = Literal["<", "<=", ">", ">=", "=="]
@@ -41,14 +40,33 @@ PAIRS_PER_FACT = 10
 # -- pairing ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Pairs:
-    """Matched rows of two selections, one row per pair, plus the rows left alone."""
+    """Matched rows of two selections, one row per pair, plus the rows left alone.
 
-    left: pd.DataFrame
-    right: pd.DataFrame
-    lonely_left: pd.DataFrame
-    lonely_right: pd.DataFrame
+    The rows left alone are taken on first use: most kinds report those of one side
+    only, and taking all the columns of the other side's (often most of a large
+    selection) would cost more than the pairing.
+    """
+
+    def __init__(
+        self,
+        left: pd.DataFrame,
+        right: pd.DataFrame,
+        li: npt.NDArray[np.intp],
+        ri: npt.NDArray[np.intp],
+    ) -> None:
+        self._sides = (left, right)
+        self._used = (li, ri)
+        self.left = _rows(left, li)
+        self.right = _rows(right, ri)
+
+    @cached_property
+    def lonely_left(self) -> pd.DataFrame:
+        return _rows(self._sides[0], _unused(self._used[0], len(self._sides[0])))
+
+    @cached_property
+    def lonely_right(self) -> pd.DataFrame:
+        return _rows(self._sides[1], _unused(self._used[1], len(self._sides[1])))
 
 
 def as_key_list(value: object) -> object:
@@ -64,14 +82,19 @@ def no_duplicate_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
     return keys
 
 
-def _membership(ctx: RuleContext, groups: npt.ArrayLike) -> pd.DataFrame:
-    """(member, group) rows: every entity that is a (transitive) member of each group."""
-    unique = pd.unique(pd.Series(groups, dtype=object))
-    named = [g for g in unique.tolist() if g in ctx.registries.entities]
-    owner, members = ctx.registries.member_table([str(g) for g in named])
-    return pd.DataFrame(
-        {"_member": members, "_group": np.asarray(named, dtype=object)[owner]}, dtype=object
-    )
+def _membership(
+    ctx: RuleContext, subjects: pd.Series
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.object_]]:
+    """Every entity that is a (transitive) member of a subject: per row of ``subjects`` the
+    code of its subject, and (code of the group, member) rows.
+
+    Groups are matched by their codes, not by their names (the names of thousands of
+    groups, once per member, would have to be hashed again).
+    """
+    code, groups = pd.factorize(subjects)
+    # an unknown entity has no members
+    owner, members = ctx.registries.member_table(groups.tolist())
+    return np.asarray(code, dtype=np.intp), owner, members
 
 
 def pair_facts(
@@ -104,17 +127,17 @@ def pair_facts(
     l_key = np.zeros(len(left), dtype=np.int64)
     r_key = np.zeros(len(right), dtype=np.int64)
     if columns:
-        l_key, r_key = joint_codes([left[c] for c in columns], [right[c] for c in columns])
+        l_key, r_key = _match_keys([left[c] for c in columns], [right[c] for c in columns])
     l_row = np.arange(len(left))
     if "member" in keys:
         # one left row per group its subject belongs to, matched on the right subject
-        groups = _membership(ctx, right["subject"].to_numpy())
-        l_subject, g_member = shared_codes(left["subject"], groups["_member"])
+        r_group, owner, members = _membership(ctx, right["subject"])
+        l_subject, g_member = shared_codes(left["subject"], pd.Series(members, dtype=object))
         m_left, m_row = equi_join(l_subject, g_member)
         l_row = l_row[m_left]
-        l_key, r_key = joint_codes(
-            [pd.Series(l_key[m_left]), groups["_group"].iloc[m_row]],
-            [pd.Series(r_key), right["subject"]],
+        l_key, r_key = _match_keys(
+            [pd.Series(l_key[m_left]), pd.Series(owner[m_row])],
+            [pd.Series(r_key), pd.Series(r_group)],
         )
     _guard(ctx, l_key, r_key, keys)  # no keys: every key is 0, every row pairs with every row
     e_left, ri = equi_join(l_key, r_key)
@@ -127,12 +150,48 @@ def pair_facts(
         keep &= inside
     order = np.lexsort((ri[keep], li[keep]))
     li, ri = li[keep][order], ri[keep][order]
-    return Pairs(
-        left=left.iloc[li].reset_index(drop=True),
-        right=right.iloc[ri].reset_index(drop=True),
-        lonely_left=left.iloc[_unused(li, len(left))].reset_index(drop=True),
-        lonely_right=right.iloc[_unused(ri, len(right))].reset_index(drop=True),
-    )
+    return Pairs(left, right, li, ri)
+
+
+def _rows(frame: pd.DataFrame, at: npt.NDArray[np.intp]) -> pd.DataFrame:
+    """``frame``'s rows at ``at``, numbered from 0 (as ``frame`` is). When every row is
+    paired once and in order, as rates and counts of the same facts often are, that is
+    the frame itself, not a copy of all its columns."""
+    if len(at) == len(frame) and np.array_equal(at, np.arange(len(frame))):
+        return frame
+    return frame.iloc[at].reset_index(drop=True)
+
+
+def _match_keys(
+    left: Sequence[pd.Series], right: Sequence[pd.Series]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """One integer per row for several key columns, equal where all columns are equal
+    (missing matching missing), numbered densely from 0 (as ``frames.joint_codes``).
+
+    The columns' codes are combined as digits of one number and renumbered once, not
+    after every column.
+    """
+    l_key = np.zeros(len(left[0]), dtype=np.int64)
+    r_key = np.zeros(len(right[0]), dtype=np.int64)
+    span = 1
+    for l_column, r_column in zip(left, right, strict=True):
+        l_code, r_code = shared_codes(l_column, r_column)
+        # shifted by one so that a missing value (-1) is a code like any other
+        width = int(max(l_code.max(initial=-1), r_code.max(initial=-1))) + 2
+        if span * width >= 2**62:  # renumbered before the number could overflow
+            l_key, r_key = _renumbered(l_key, r_key)
+            span = int(max(l_key.max(initial=0), r_key.max(initial=0))) + 1
+        l_key = l_key * width + l_code + 1
+        r_key = r_key * width + r_code + 1
+        span *= width
+    return _renumbered(l_key, r_key)
+
+
+def _renumbered(
+    l_key: npt.NDArray[np.int64], r_key: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    codes, _ = pd.factorize(np.concatenate([l_key, r_key]))
+    return codes[: len(l_key)].astype(np.int64), codes[len(l_key) :].astype(np.int64)
 
 
 def _unused(used: npt.NDArray[np.intp], n: int) -> npt.NDArray[np.intp]:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
+from factlint.errors import RuleSetError
 from factlint.normalise import base_interval
 from factlint.rules import rule_kind
 from factlint.rules.base import (
@@ -21,6 +22,7 @@ from factlint.rules.base import (
     unverifiable,
 )
 from factlint.rules.pairing import (
+    Pairs,
     Shown,
     as_key_list,
     compare_shown,
@@ -31,6 +33,7 @@ from factlint.rules.pairing import (
     status_of,
     undefine,
 )
+from factlint.rules.share import of_subjects
 from factlint.rules.wording import (
     by_gap,
     computed_text,
@@ -100,8 +103,7 @@ def check(ctx: RuleContext, params: PartOfParams) -> RuleResult:
     parts = ctx.select(params.part)
     if not len(parts):
         return RuleResult(outcomes=empty_outcomes())
-    wholes = ctx.select(params.whole)
-    pairs = pair_facts(ctx, parts, wholes, params.match, period=params.period)
+    pairs = _pairs(ctx, params, parts)
     a, b = pairs.left, pairs.right
     frames = []
     if len(a):
@@ -148,6 +150,27 @@ def check(ctx: RuleContext, params: PartOfParams) -> RuleResult:
             )
         )
     return RuleResult(outcomes=pd.concat(frames, ignore_index=True))
+
+
+def _pairs(ctx: RuleContext, params: PartOfParams, parts: pd.DataFrame) -> Pairs:
+    """The parts paired with their wholes.
+
+    A part and its whole share their subject when ``subject`` is a match key: the
+    wholes of other subjects are left in the table (most of a large table's wholes,
+    when the parts are a few of them). The guard against too many pairs allows
+    pairs in proportion to the facts, so it judges the whole selection once the
+    narrowed one fails it.
+    """
+    narrowed = params.whole
+    if "subject" in params.match:
+        narrowed = of_subjects(params.whole, parts["subject"])
+    if narrowed is not params.whole:
+        try:
+            return pair_facts(ctx, parts, ctx.select(narrowed), params.match, period=params.period)
+        except RuleSetError:
+            pass
+    wholes = ctx.select(params.whole)
+    return pair_facts(ctx, parts, wholes, params.match, period=params.period)
 
 
 def _how(params: PartOfParams) -> str:

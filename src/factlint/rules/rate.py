@@ -118,21 +118,28 @@ def check(ctx: RuleContext, params: RateParams) -> RuleResult:
     rates = rates.reset_index(drop=True)
     if not len(rates):
         return RuleResult(outcomes=empty_outcomes())
-    of = rates["metric"].map({k: s.of for k, s in specs.items()})
-    per = rates["metric"].map({k: s.per for k, s in specs.items()})
+    # each rate metric's spec looked up once, not once per fact
+    code, metrics = pd.factorize(rates["metric"])
+    rate_specs = [specs[m] for m in metrics.tolist()]
+    of = np.asarray([spec.of for spec in rate_specs], dtype=object)[code]
+    per = np.asarray([spec.per for spec in rate_specs], dtype=object)[code]
+    per_days = np.asarray([DAYS_PER[spec.per] for spec in rate_specs], dtype=float)[code]
+    counted = list(dict.fromkeys(spec.of for spec in rate_specs))
     # pair on the counted metric: the rate row stands in as a row of its `rate.of`
-    as_counts = rates.assign(metric=of.to_numpy(), _rate_metric=rates["metric"], _per=per)
+    as_counts = rates.assign(
+        metric=of, _rate_metric=rates["metric"], _per=per, _per_days=per_days
+    )
     match_metric = params.count is None or params.count.metric is None
     if params.count is None:
         counts = ctx.select(
             Selector.model_validate(
-                {"metric": of.unique().tolist(), "subject": rates["subject"].unique().tolist()}
+                {"metric": counted, "subject": rates["subject"].unique().tolist()}
             )
         )
     else:
         counts = ctx.select(params.count)
         if match_metric:
-            counts = counts[counts["metric"].isin(set(of))]
+            counts = counts[counts["metric"].isin(counted)]
     keys = ["subject"] + (["metric"] if match_metric else [])
     keys += ["period"] if params.period == "same" else []
     pairs = pair_facts(ctx, as_counts, counts, keys)
@@ -190,7 +197,7 @@ def _days(c: pd.DataFrame, params: RateParams) -> Interval:
 
 def _checked(r: pd.DataFrame, c: pd.DataFrame, params: RateParams) -> pd.DataFrame:
     days = _days(c, params)
-    per_days = r["_per"].map(DAYS_PER).to_numpy(dtype=float)
+    per_days = r["_per_days"].to_numpy(dtype=float)
     implied = (base_interval(c) / days).scale(per_days)
     not_counts = c["dimension"].to_numpy() != "count"
     implied = undefine(implied, not_counts)
@@ -200,7 +207,7 @@ def _checked(r: pd.DataFrame, c: pd.DataFrame, params: RateParams) -> pd.DataFra
     status = status_of(cmp)
     messages = [""] * len(r)
     shown_r, shown_c = Shown(r), Shown(c)
-    pers = r["_per"].astype(str).tolist()
+    pers = r["_per"].to_numpy(dtype=object)
     starts, ends = c["start"].to_numpy(), c["end"].to_numpy()
     for i in np.flatnonzero(status != "ok").tolist():
         r_id, c_id, unit = shown_r.id[i], shown_c.id[i], str(shown_r.unit[i])
@@ -217,7 +224,7 @@ def _checked(r: pd.DataFrame, c: pd.DataFrame, params: RateParams) -> pd.DataFra
         else:
             first, last = pd.Timestamp(starts[i]), pd.Timestamp(ends[i])
             span = f"{number(float(days.lo[i]))} days ({first:%Y-%m-%d} to {last:%Y-%m-%d})"
-        per = pers[i]
+        per = str(pers[i])
         per_note = "" if per == "day" else f" (× {number(DAYS_PER[per])} days per {per})"
         if cmp.undefined[i]:
             messages[i] = (

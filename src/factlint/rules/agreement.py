@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itertools import chain
+from collections.abc import Iterable
 
 import numpy as np
 import numpy.typing as npt
@@ -13,6 +13,7 @@ from factlint.interval import Comparison, compare, distinct_roundings
 from factlint.normalise import base_interval
 from factlint.rules import rule_kind
 from factlint.rules.base import (
+    FactTable,
     Params,
     RuleContext,
     RuleResult,
@@ -22,10 +23,7 @@ from factlint.rules.base import (
     origin,
     outcomes,
 )
-from factlint.rules.frames import (
-    joined_ids,
-    written_interval,
-)
+from factlint.rules.frames import expand_ranges, written_interval
 from factlint.rules.wording import (
     figure_text,
     gap_text,
@@ -33,8 +31,10 @@ from factlint.rules.wording import (
     number_text,
 )
 
-#: facts about the same thing: same subject, metric and canonical period
-GROUP_KEYS = ["subject", "metric", "dimension", "start", "end"]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+ObjectArray = npt.NDArray[np.object_]
+Positions = npt.NDArray[np.intp]
 
 
 class AgreementParams(Params):
@@ -51,94 +51,114 @@ class AgreementParams(Params):
     )
 
 
-def _group_keys(rows: pd.DataFrame) -> npt.NDArray[np.int64]:
-    """One integer per row, equal where every column of GROUP_KEYS is equal.
+def _group_keys(chosen: pd.DataFrame, rows: Positions, table: FactTable | None) -> IntArray:
+    """Per row of ``rows`` (positions in ``chosen``), one integer, equal where subject,
+    metric, start and end are all equal.
 
-    Missing values match each other, as in a merge. Integer keys make the grouping
-    a sort of one array instead of a self-merge that hashes every string column.
+    Missing values match each other, as in a merge. Given the ``table`` whose rows
+    ``chosen`` are (all of them, in order), the subject and metric codes it keeps for
+    its selectors are taken: hashing a million strings costs more than the rest of
+    the rule. The dimension, the same within nearly every such group, is compared on
+    the pairs instead.
     """
+    if table is not None:
+        # FactTable._column: the codes behind FactTable.isin (no public accessor yet)
+        text = [table._column(c)[0][rows] for c in ("subject", "metric")]
+    else:
+        text = [pd.factorize(chosen[c].to_numpy()[rows])[0] for c in ("subject", "metric")]
+    days = [pd.factorize(chosen[c].to_numpy()[rows])[0] for c in ("start", "end")]
     key = np.zeros(len(rows), dtype=np.int64)
-    for column in GROUP_KEYS:
-        codes, uniques = pd.factorize(rows[column], use_na_sentinel=False)
-        width = len(uniques) + 1
+    for codes in [*text, *days]:
+        width = int(codes.max(initial=-1)) + 2  # one more for missing values (-1)
         if int(key.max(initial=0)) >= np.iinfo(np.int64).max // width:
             key = pd.factorize(key)[0].astype(np.int64)  # renumber before it could overflow
-        key = key * width + codes
+        key = key * width + codes + 1
     return key
 
 
 def _same_recipe(
-    rows: pd.DataFrame, pos_a: npt.NDArray[np.intp], pos_b: npt.NDArray[np.intp]
-) -> npt.NDArray[np.bool_]:
-    """True for pairs of derived values computed from the very same facts (a rule run twice)."""
-    derived = rows["derived"].to_numpy(dtype=bool)
-    both = np.flatnonzero(derived[pos_a] & derived[pos_b])
-    out = np.zeros(len(pos_a), dtype=bool)
-    if not len(both):
-        return out
-    involved = np.unique(np.concatenate([pos_a[both], pos_b[both]]))
-    sources = rows["derived_from"].to_numpy()[involved]
-    codes, uniques = pd.factorize(pd.Series(["\x1f".join(sorted(s)) for s in sources]))
+    derived: BoolArray, sources: ObjectArray, at_a: Positions, at_b: Positions
+) -> BoolArray:
+    """True for pairs of derived values computed from the very same facts (a rule run twice).
+
+    ``derived`` and ``sources`` (``derived_from``) are columns; ``at_a``, ``at_b`` the
+    pairs' rows.
+    """
+    both = np.flatnonzero(derived[at_a] & derived[at_b])
+    out = np.zeros(len(at_a), dtype=bool)
+    recipe_a, recipe_b = (
+        ["\x1f".join(sorted(made_from)) for made_from in sources[at[both]].tolist()]
+        for at in (at_a, at_b)
+    )
     # no facts at all is no recipe
-    codes = np.where(uniques.to_numpy()[codes] == "", -1, codes)
-    recipe_a = codes[np.searchsorted(involved, pos_a[both])]
-    recipe_b = codes[np.searchsorted(involved, pos_b[both])]
-    out[both] = (recipe_a == recipe_b) & (recipe_a >= 0)
+    out[both] = [a != "" and a == b for a, b in zip(recipe_a, recipe_b, strict=True)]
     return out
 
 
 def _derived_from_other(
-    rows: pd.DataFrame, pos_a: npt.NDArray[np.intp], pos_b: npt.NDArray[np.intp]
-) -> npt.NDArray[np.bool_]:
-    """True for pairs where one row is derived from the other (they agree by construction)."""
-    n = len(pos_a)
+    derived: BoolArray, sources: ObjectArray, ids: ObjectArray, at_a: Positions, at_b: Positions
+) -> BoolArray:
+    """True for pairs where one row is derived from the other (they agree by construction).
+
+    ``ids`` and ``sources`` (``derived_from``) are columns; ``at_a``, ``at_b`` the pairs' rows.
+    """
+    n = len(at_a)
     # each pair both ways: is `made` derived from `of`?
-    made, of = np.concatenate([pos_a, pos_b]), np.concatenate([pos_b, pos_a])
-    check = np.flatnonzero(rows["derived"].to_numpy(dtype=bool)[made])
+    made, of = np.concatenate([at_a, at_b]), np.concatenate([at_b, at_a])
+    check = np.flatnonzero(derived[made])
+    # a containment test per pair (a scan of a few ids, in C): at a million facts it
+    # takes half the time of unpacking every pair's ids into one flat array to compare
+    # (frames.derived_from_any does that, and is slower still with its list comprehension)
+    pairs = zip(ids[of[check]].tolist(), sources[made[check]].tolist(), strict=True)
+    hit = np.array([fact in made_from for fact, made_from in pairs], dtype=bool)
     out = np.zeros(2 * n, dtype=bool)
-    if not len(check):
-        return out[:n]
-    # the ids each pair's `made` row was derived from, flat, compared with the id of its
-    # `of` row: one elementwise comparison instead of hashing every id into a code table
-    sources = rows["derived_from"].to_numpy()[made[check]]
-    lengths = np.fromiter(map(len, sources), dtype=np.intp, count=len(sources))
-    flat = np.fromiter(chain.from_iterable(sources), dtype=object, count=int(lengths.sum()))
-    owner = np.repeat(np.arange(len(check)), lengths)
-    hit = flat == rows["id"].to_numpy(dtype=object)[of[check]][owner]
-    out[check[owner[hit]]] = True
+    out[check[hit]] = True
     return out[:n] | out[n:]
 
 
-def _pairs(rows: pd.DataFrame) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """Positions (a, b), a < b, of every two rows about the same subject, metric and period.
+def _pairs(
+    chosen: pd.DataFrame, rows: Positions, table: FactTable | None
+) -> tuple[Positions, Positions]:
+    """Every two of ``rows`` (positions in ``chosen``) about the same thing: the same
+    subject, metric, dimension and canonical period (first and last day). Returned as
+    (a, b), indexes into ``rows``, a < b, in order of a, then b.
 
-    In order of a, then b. Rows with one key are adjacent after a stable sort, and
-    each pairs with the rows after it in its run: no self-merge, whose cost grows
-    with the square of a group's size in hashing and copying whole rows.
+    Pairs that agree by construction are left out: two values derived from the same
+    facts, and a value with a fact it was derived from.
+
+    Rows with one key are adjacent after a stable sort, and each pairs with the rows
+    after it in its run: no self-merge, whose cost grows with the square of a group's
+    size in hashing and copying whole rows.
     """
-    n = len(rows)
-    if not n:
+    if not len(rows):
         empty = np.zeros(0, dtype=np.intp)
         return empty, empty
-    keys = _group_keys(rows)
+    keys = _group_keys(chosen, rows, table)
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     new_run = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
     run = np.cumsum(new_run) - 1
     run_start = np.flatnonzero(new_run)
-    run_end = np.r_[run_start[1:], n]
-    at = np.arange(n)
+    run_end = np.r_[run_start[1:], len(order)]
+    at = np.arange(len(order))
     after = run_end[run] - at - 1  # rows after this one in its run
-    first = np.repeat(at, after)
-    offset = np.arange(len(first)) - np.repeat(np.cumsum(after) - after, after)
-    pos_a, pos_b = order[first], order[first + 1 + offset]
+    first, within = expand_ranges(at + 1, after)
+    pos_a, pos_b = order[first], order[within]
     by_a = np.lexsort((pos_b, pos_a))
     pos_a, pos_b = pos_a[by_a], pos_b[by_a]
+    at_a, at_b = rows[pos_a], rows[pos_b]
+    dimension = chosen["dimension"].to_numpy(dtype=object)
+    d_a, d_b = dimension[at_a], dimension[at_b]
+    same = (d_a == d_b) | (pd.isna(d_a) & pd.isna(d_b))
+    pos_a, pos_b, at_a, at_b = pos_a[same], pos_b[same], at_a[same], at_b[same]
+    derived = chosen["derived"].to_numpy(dtype=bool)
+    sources = chosen["derived_from"].to_numpy()
     # derived values computed from the very same facts (a rule run twice) match by construction
-    same_recipe = _same_recipe(rows, pos_a, pos_b)
-    pos_a, pos_b = pos_a[~same_recipe], pos_b[~same_recipe]
+    other = ~_same_recipe(derived, sources, at_a, at_b)
+    pos_a, pos_b, at_a, at_b = pos_a[other], pos_b[other], at_a[other], at_b[other]
     # a derived value agrees with the facts it was derived from by construction
-    own = _derived_from_other(rows, pos_a, pos_b)
+    ids = chosen["id"].to_numpy(dtype=object)
+    own = _derived_from_other(derived, sources, ids, at_a, at_b)
     return pos_a[~own], pos_b[~own]
 
 
@@ -161,6 +181,49 @@ def _sharing_a_source(
     )
     wanted = pd.MultiIndex.from_frame(pairs)
     return np.asarray(wanted.isin(pd.MultiIndex.from_frame(common[["pos_a", "pos_b"]])), dtype=bool)
+
+
+def _pair_facts(chosen: pd.DataFrame, at_a: Positions, at_b: Positions) -> list[tuple[str, ...]]:
+    """Per pair, the stated facts behind its two values (``at_a``, ``at_b``: rows of
+    ``chosen``), in order and without repeats: ``joined_ids(origin(a), origin(b))``,
+    with each kind of pair built by one comprehension instead of row by row."""
+    ids = chosen["id"].to_numpy(dtype=object)
+    derived = chosen["derived"].to_numpy(dtype=bool)
+    sources = chosen["derived_from"].to_numpy()
+    derived_a, derived_b = derived[at_a], derived[at_b]
+    id_a, id_b = ids[at_a], ids[at_b]
+    facts = np.empty(len(at_a), dtype=object)
+
+    def fill(pairs: Positions, found: Iterable[tuple[str, ...]]) -> None:
+        facts[pairs] = np.fromiter(found, dtype=object, count=len(pairs))
+
+    # two stated facts (one, if it is there twice)
+    stated = np.flatnonzero(~derived_a & ~derived_b)
+    fill(stated, zip(id_a[stated].tolist(), id_b[stated].tolist(), strict=True))
+    twice = stated[id_a[stated] == id_b[stated]]
+    fill(twice, zip(id_a[twice].tolist()))
+    # a stated fact and a derived value: the fact, then the facts the value came from
+    mixed = np.flatnonzero(~derived_a & derived_b)
+    pairs = zip(id_a[mixed].tolist(), sources[at_b[mixed]].tolist(), strict=True)
+    fill(mixed, (tuple(dict.fromkeys((fact, *made_from))) for fact, made_from in pairs))
+    # a derived value first (as stated facts come first in a pair: two derived values)
+    rest = np.flatnonzero(derived_a)
+    origins = [_origins(ids, derived, sources, at[rest]) for at in (at_a, at_b)]
+    fill(rest, (tuple(dict.fromkeys(a + b)) for a, b in zip(*origins, strict=True)))
+    found: list[tuple[str, ...]] = facts.tolist()
+    return found
+
+
+def _origins(
+    ids: ObjectArray, derived: BoolArray, sources: ObjectArray, rows: Positions
+) -> list[tuple[str, ...]]:
+    """The stated facts behind each row: itself, or what it was derived from."""
+    return [
+        tuple(made_from) if made else (fact,)
+        for fact, made, made_from in zip(
+            ids[rows].tolist(), derived[rows].tolist(), sources[rows].tolist(), strict=True
+        )
+    ]
 
 
 def _gap_unit(
@@ -230,28 +293,38 @@ def check(ctx: RuleContext, params: AgreementParams) -> RuleResult:
     """
     chosen = ctx.select(params.select)
     keep = chosen["start"].notna().to_numpy() & chosen["end"].notna().to_numpy()
+    derived = chosen["derived"].to_numpy(dtype=bool)
     if not params.include_derived:
-        keep &= ~chosen["derived"].to_numpy(dtype=bool)
-    # stated facts first, so that a pair shows a stated fact first
-    rows = chosen[keep] if not keep.all() else chosen
-    rows = rows.iloc[np.argsort(rows["derived"].to_numpy(dtype=bool), kind="stable")]
-    pos_a, pos_b = _pairs(rows)
+        keep &= ~derived
+    # stated facts first, so that a pair shows a stated fact first; the rows are positions
+    # in `chosen`, and only the columns a step needs are gathered, not whole rows
+    rows = np.flatnonzero(keep)
+    rows = rows[np.argsort(derived[rows], kind="stable")]
+    # without a selector the rows are the whole table's, which keeps codes for them
+    table = ctx.table if params.select is None else None
+    pos_a, pos_b = _pairs(chosen, rows, table)
     if params.across_sources_only and len(pos_a):
-        apart = ~_sharing_a_source(ctx, rows, pos_a, pos_b)
+        apart = ~_sharing_a_source(ctx, chosen.iloc[rows], pos_a, pos_b)
         pos_a, pos_b = pos_a[apart], pos_b[apart]
     if not len(pos_a):
         return RuleResult(outcomes=empty_outcomes())
 
-    a, b = rows.iloc[pos_a], rows.iloc[pos_b]
+    at_a, at_b = rows[pos_a], rows[pos_b]
+    # only the columns the comparison reads, for the pairs' rows (not whole rows)
+    a = chosen[["factor", "lo", "hi", "lo_open", "hi_open"]].iloc[at_a]
+    b = chosen[["base_lo", "base_hi", "lo_open", "hi_open"]].iloc[at_b]
     a_factor = a["factor"].to_numpy(dtype=float)
     stated = written_interval(a)
     computed = in_unit(base_interval(b), a_factor)
     comparison = compare(computed, stated, "==")
     # two stated figures written to one precision that merely touch ("4.1" and "4.2
     # trillion") are different roundings: they disagree, by a gap of zero
+    qualifier = chosen["qualifier"].to_numpy(dtype=object)
     both_exact = (
-        (a["qualifier"] == "exact").to_numpy() & (b["qualifier"] == "exact").to_numpy()
-        & ~a["derived"].to_numpy(dtype=bool) & ~b["derived"].to_numpy(dtype=bool)
+        (qualifier[at_a] == "exact")
+        & (qualifier[at_b] == "exact")
+        & ~derived[at_a]
+        & ~derived[at_b]
     )
     rounded_apart = both_exact & distinct_roundings(computed, stated)
     if rounded_apart.any():
@@ -259,11 +332,11 @@ def check(ctx: RuleContext, params: AgreementParams) -> RuleResult:
             comparison.consistent & ~rounded_apart, comparison.gap, comparison.relative_gap,
             comparison.undefined,
         )
-    units = a["unit"].astype(str).tolist()
+    units = chosen["unit"].take(at_a).astype(str).tolist()
     messages = [""] * len(pos_a)
     failing = np.flatnonzero(~comparison.consistent)
     if len(failing):
-        fa, fb = a.iloc[failing], b.iloc[failing]
+        fa, fb = chosen.iloc[at_a[failing]], chosen.iloc[at_b[failing]]
         who_a, who_b = _who(fa), _who(fb)
         fig_a, fig_b = figure_text(fa), figure_text(fb)
         dimensions = fa["dimension"].to_numpy()
@@ -286,7 +359,7 @@ def check(ctx: RuleContext, params: AgreementParams) -> RuleResult:
             messages[i] = f"{head}: they differ by {gap} ({relative}%)"
     return RuleResult(
         outcomes=outcomes(
-            facts=joined_ids(origin(a), origin(b)),
+            facts=_pair_facts(chosen, at_a, at_b),
             stated=stated,
             computed=computed,
             unit=units,

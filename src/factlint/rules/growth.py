@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from pydantic import Field
 
@@ -29,8 +32,10 @@ from factlint.rules.base import (
 from factlint.rules.frames import (
     concat_outcomes,
     derived_from_any,
+    equi_join,
     join_side,
     joined_ids,
+    joint_codes,
     prefixed,
     written_interval,
 )
@@ -113,19 +118,29 @@ def previous_period(period: str, basis: str) -> tuple[str, dt.date, dt.date]:
     return canonical_period(start, end), start, end
 
 
-def _previous_periods(growth: pd.DataFrame) -> pd.DataFrame:
-    """Previous period text and bounds for each distinct (period, basis) of ``growth``."""
-    keys = growth[["g_period", "basis"]].drop_duplicates()
-    rows = [previous_period(p, b) for p, b in zip(keys["g_period"], keys["basis"], strict=True)]
-    return keys.assign(
-        prev_period=[r[0] for r in rows],
-        prev_start=pd.to_datetime(pd.Series([r[1] for r in rows], dtype=object))
-        .to_numpy()
-        .astype("datetime64[ns]"),
-        prev_end=pd.to_datetime(pd.Series([r[2] for r in rows], dtype=object))
-        .to_numpy()
-        .astype("datetime64[ns]"),
-    )
+def _previous_periods(growth: pd.DataFrame) -> dict[str, Any]:
+    """Previous period text and bounds of each row of ``growth``, as columns.
+
+    Each distinct (period, basis) is worked out once.
+    """
+    periods, period_names = pd.factorize(growth["g_period"], use_na_sentinel=False)
+    bases, basis_names = pd.factorize(growth["basis"], use_na_sentinel=False)
+    codes, keys = pd.factorize(periods * len(basis_names) + bases)
+    rows = [
+        previous_period(period_names[k // len(basis_names)], basis_names[k % len(basis_names)])
+        for k in keys.tolist()
+    ]
+
+    def days(values: list[dt.date]) -> npt.NDArray[np.datetime64]:
+        stamps = pd.to_datetime(pd.Series(values, dtype=object)).to_numpy()
+        taken: npt.NDArray[np.datetime64] = stamps.astype("datetime64[ns]")[codes]
+        return taken
+
+    return {
+        "prev_period": np.array([r[0] for r in rows], dtype=object)[codes].tolist(),
+        "prev_start": days([r[1] for r in rows]),
+        "prev_end": days([r[2] for r in rows]),
+    }
 
 
 # -- the kind -------------------------------------------------------------------
@@ -133,56 +148,96 @@ def _previous_periods(growth: pd.DataFrame) -> pd.DataFrame:
 
 def _growth_facts(ctx: RuleContext, params: GrowthParams) -> pd.DataFrame:
     specs = {k: m.growth for k, m in ctx.registries.metrics.items() if m.growth is not None}
-    chosen = ctx.select(params.select)
-    chosen = chosen[chosen["metric"].isin(list(specs)) & chosen["start"].notna()]
+    if params.select is None:
+        # through the table's selection codes: neither hashing every metric nor joining
+        # the table's parts into one frame
+        chosen = ctx.select(Selector.model_validate({"metric": list(specs)}))
+    else:
+        chosen = ctx.select(params.select)
+        chosen = chosen[chosen["metric"].isin(list(specs))]
+    chosen = chosen[chosen["start"].notna()]
     growth = prefixed(chosen, "g_").reset_index(drop=True)
     growth["g_pos"] = np.arange(len(growth))
     growth["of"] = growth["g_metric"].map({k: s.of for k, s in specs.items()})
     growth["basis"] = growth["g_metric"].map({k: s.basis for k, s in specs.items()})
     if not len(growth):
         return growth.assign(prev_period="", prev_start=pd.NaT, prev_end=pd.NaT)
-    return growth.merge(_previous_periods(growth), on=["g_period", "basis"], how="left")
+    return growth.assign(**_previous_periods(growth))
 
 
-def _values(
-    ctx: RuleContext, growth: pd.DataFrame, prefix: str, when: tuple[str, str]
-) -> pd.DataFrame:
-    """Facts of the growth's metric, subject and period ``when`` (current or previous)."""
-    facts = ctx.select(Selector.model_validate({"metric": list(growth["of"].unique())}))
-    rows = np.arange(len(facts))
-    keys = ["subject", "metric", "start", "end"]
-    # join the keys alone, then assemble whole rows for the matches only
-    left = pd.DataFrame(
+@dataclass(frozen=True)
+class _Values:
+    """The facts that give a value of a change's current or previous period.
+
+    Match ``k`` pairs the change at position ``change[k]`` of the growth table with
+    the fact at position ``row[k]`` of ``facts``; matches are in order of the change,
+    then of the fact.
+    """
+
+    facts: pd.DataFrame
+    change: npt.NDArray[np.intp]
+    row: npt.NDArray[np.intp]
+
+    def take(self, keep: npt.NDArray[np.bool_] | npt.NDArray[np.intp]) -> _Values:
+        return _Values(self.facts, self.change[keep], self.row[keep])
+
+    def rows(self) -> pd.DataFrame:
+        return self.facts.iloc[self.row]
+
+
+def _values(ctx: RuleContext, growth: pd.DataFrame) -> tuple[_Values, _Values]:
+    """Facts of each change's metric and subject for its current and its previous period."""
+    wanted: dict[str, Any] = {"metric": list(growth["of"].unique())}
+    subjects = growth["g_subject"]
+    if subjects.notna().all():
+        # only the changes' subjects can match: fewer rows to take and to join
+        wanted["subject"] = subjects.unique().tolist()
+    facts = ctx.select(Selector.model_validate(wanted))
+    # both periods in one join on integer codes: the changes twice, current then previous
+    n = len(growth)
+
+    def twice(current: str, previous: str) -> pd.Series:
+        return pd.Series(np.concatenate([growth[current].to_numpy(), growth[previous].to_numpy()]))
+
+    l_key, r_key = joint_codes(
+        [
+            twice("g_subject", "g_subject"),
+            twice("of", "of"),
+            twice("g_start", "prev_start"),
+            twice("g_end", "prev_end"),
+        ],
+        [facts[k] for k in ("subject", "metric", "start", "end")],
+    )
+    doubled, row = equi_join(l_key, r_key)
+    # a value derived from this very change would agree with it by construction
+    pairs = pd.DataFrame(
         {
-            "at": np.arange(len(growth)),
-            **{
-                k: growth[c].to_numpy()
-                for k, c in zip(keys, ["g_subject", "of", *when], strict=True)
-            },
+            "g_id": growth["g_id"].to_numpy(dtype=object)[doubled % n],
+            "derived_from": facts["derived_from"].to_numpy(dtype=object)[row],
         }
     )
-    right = pd.DataFrame({"row": rows, **{k: facts[k].to_numpy()[rows] for k in keys}})
-    pairs = left.merge(right, on=keys)
-    found = pd.concat(
-        [
-            growth.iloc[pairs["at"].to_numpy()].reset_index(drop=True),
-            prefixed(facts.iloc[pairs["row"].to_numpy()], prefix).reset_index(drop=True),
-        ],
-        axis=1,
-    )
-    # a value derived from this very change would agree with it by construction
-    return found[~derived_from_any(found, "g_id", f"{prefix}derived_from")].reset_index(drop=True)
+    keep = ~derived_from_any(pairs, "g_id", "derived_from")
+    found = _Values(facts, doubled, row).take(keep)
+    current = found.change < n
+    previous = found.take(~current)
+    return found.take(current), _Values(facts, previous.change - n, previous.row)
 
 
-def _checks(ctx: RuleContext, checks: pd.DataFrame) -> pd.DataFrame:
-    """(current / previous - 1) against the stated change, one row per current × previous."""
-    growth, current, previous = (join_side(checks, p) for p in ("g_", "c_", "p_"))
+def _checks(
+    ctx: RuleContext, changes: pd.DataFrame, current: pd.DataFrame, previous: pd.DataFrame
+) -> pd.DataFrame:
+    """(current / previous - 1) against the stated change, one row per current × previous.
+
+    Row ``k`` of ``changes`` (rows of the growth table), ``current`` and ``previous``
+    (facts) make check ``k``.
+    """
+    growth = join_side(changes, "g_")
     stated = written_interval(growth)
     change = base_interval(current) / base_interval(previous) - 1.0
     computed = in_unit(change, growth["factor"].to_numpy(dtype=float))
     comparison = compare(computed, stated, "==")
     units = growth["unit"].astype(str).tolist()
-    messages = [""] * len(checks)
+    messages = [""] * len(changes)
     failing = np.flatnonzero(~comparison.consistent)
     if len(failing):
         g_fig, c_fig, p_fig = (figure_text(f.iloc[failing]) for f in (growth, current, previous))
@@ -191,7 +246,7 @@ def _checks(ctx: RuleContext, checks: pd.DataFrame) -> pd.DataFrame:
         where = side_word(computed.take(failing), stated.take(failing))
         g_id, c_id, p_id = (f["id"].to_numpy() for f in (growth, current, previous))
         c_period, p_period = current["period"].to_numpy(), previous["period"].to_numpy()
-        of, subject = checks["of"].to_numpy(), growth["subject"].to_numpy()
+        of, subject = changes["of"].to_numpy(), growth["subject"].to_numpy()
         for k, i in enumerate(failing):
             head = (
                 f"`{g_id[i]}` states a change of {g_fig[k]} in the {label(ctx, of[i])} of "
@@ -204,7 +259,7 @@ def _checks(ctx: RuleContext, checks: pd.DataFrame) -> pd.DataFrame:
                 gap = gap_text(float(comparison.gap[i]), units[i])
                 messages[i] = f"{head} gives {got[k]}, {gap} {where[k]} the stated {want[k]}"
     return outcomes(
-        facts=joined_ids([(i,) for i in growth["id"].tolist()], origin(current), origin(previous)),
+        facts=_check_facts(growth, current, previous),
         stated=stated,
         computed=computed,
         unit=units,
@@ -213,18 +268,44 @@ def _checks(ctx: RuleContext, checks: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _previous_values(ctx: RuleContext, found: pd.DataFrame) -> tuple[pd.DataFrame, set[int]]:
+def _check_facts(
+    growth: pd.DataFrame, current: pd.DataFrame, previous: pd.DataFrame
+) -> list[tuple[str, ...]]:
+    """Per check, the facts behind it: the change, then its current and previous values'
+    stated facts, without repeats."""
+    ids = [f["id"].to_numpy(dtype=object) for f in (growth, current, previous)]
+    # three distinct stated facts (nearly every check): a tuple of their ids, built in C;
+    # derived values and repeated ids go the general way
+    facts: list[tuple[str, ...]] = list(zip(*(i.tolist() for i in ids), strict=True))
+    general = current["derived"].to_numpy(dtype=bool) | previous["derived"].to_numpy(dtype=bool)
+    general |= (ids[0] == ids[1]) | (ids[0] == ids[2]) | (ids[1] == ids[2])
+    rows = np.flatnonzero(general)
+    if len(rows):
+        found = joined_ids(
+            [(i,) for i in ids[0][rows].tolist()],
+            origin(current.iloc[rows]),
+            origin(previous.iloc[rows]),
+        )
+        for k, row_facts in zip(rows.tolist(), found, strict=True):
+            facts[k] = row_facts
+    return facts
+
+
+def _previous_values(
+    ctx: RuleContext, changes: pd.DataFrame, current: pd.DataFrame
+) -> tuple[pd.DataFrame, set[int]]:
     """The previous value each change and current value imply: current / (1 + change).
 
-    Returns the derived rows and the positions of the changes that gave one.
+    Row ``k`` of ``changes`` (rows of the growth table) goes with row ``k`` of
+    ``current``. Returns the derived rows and the positions of the changes that gave one.
     """
-    growth, current = join_side(found, "g_"), join_side(found, "c_")
+    growth = join_side(changes, "g_")
     implied = in_unit(
         base_interval(current) / (base_interval(growth) + 1.0),
         current["factor"].to_numpy(dtype=float),
     )
     defined = ~implied.undefined
-    growth, current, kept = growth[defined], current[defined], found[defined]
+    growth, current, kept = growth[defined], current[defined], changes[defined]
     implied = implied.take(defined)
     units = current["unit"].astype(str).tolist()
     g_fig, c_fig, values = figure_text(growth), figure_text(current), interval_text(implied, units)
@@ -319,14 +400,17 @@ def check(ctx: RuleContext, params: GrowthParams) -> RuleResult:
     growth = _growth_facts(ctx, params)
     if not len(growth):
         return RuleResult(outcomes=empty_outcomes())
-    current = _values(ctx, growth, "c_", ("g_start", "g_end"))
-    previous = _values(ctx, growth, "p_", ("prev_start", "prev_end"))
-    p_columns = ["g_pos", *(c for c in previous.columns if c.startswith("p_"))]
-    checks = current.merge(previous[p_columns], on="g_pos")
-    results = [_checks(ctx, checks)] if len(checks) else []
+    current, previous = _values(ctx, growth)
+    # every current × previous value of one change
+    pair_c, pair_p = equi_join(current.change, previous.change)
+    results = []
+    if len(pair_c):
+        changes = growth.iloc[current.change[pair_c]]
+        values = current.take(pair_c).rows(), previous.take(pair_p).rows()
+        results.append(_checks(ctx, changes, *values))
 
-    has_current = growth["g_pos"].isin(current["g_pos"])
-    has_previous = growth["g_pos"].isin(previous["g_pos"])
+    has_current = _marked(len(growth), current.change)
+    has_previous = _marked(len(growth), previous.change)
     results.append(_missing(ctx, growth[~has_current & ~has_previous], "neither value is given"))
     results.append(
         _missing(
@@ -338,8 +422,10 @@ def check(ctx: RuleContext, params: GrowthParams) -> RuleResult:
     derived = None
     current_only = has_current & ~has_previous
     if params.derive_previous:
-        found = current[~current["g_pos"].isin(previous["g_pos"])]
-        derived, implied = _previous_values(ctx, found)
+        alone = ~has_previous[current.change]
+        derived, implied = _previous_values(
+            ctx, growth.iloc[current.change[alone]], current.take(alone).rows()
+        )
         # a change that implies no previous value (-100% or less) leaves it missing
         stuck = current_only & ~growth["g_pos"].isin(implied)
         results.append(
@@ -354,3 +440,10 @@ def check(ctx: RuleContext, params: GrowthParams) -> RuleResult:
             _missing(ctx, growth[current_only], "only the {cur} value is given, not the {prev} one")
         )
     return RuleResult(outcomes=concat_outcomes(results), derived=derived)
+
+
+def _marked(n: int, positions: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
+    """Per position 0..n-1, whether it is among ``positions``."""
+    mask = np.zeros(n, dtype=bool)
+    mask[positions] = True
+    return mask

@@ -84,7 +84,7 @@ def check(ctx: RuleContext, params: MonotonicParams) -> RuleResult:
     iv = base_interval(frame)
     # a decreasing series is an increasing series of the negated values
     grow = iv.neg() if params.direction == "decreasing" else iv
-    group = frame.groupby(["subject", "metric", "dimension"], sort=False).ngroup().to_numpy()
+    group = _series_of(frame)
     end = frame["end"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
     # strongest lower bound: the largest lo, an open lo beating a closed one, then the
     # nearest in time (so a message names the neighbour); the upper bound mirrors it
@@ -93,17 +93,15 @@ def check(ctx: RuleContext, params: MonotonicParams) -> RuleResult:
     earlier = _binding(group, end, lower_rank)
     later = _binding(group, -end, upper_rank)
     rows = np.arange(len(frame))
-    pairs = pd.DataFrame(
-        {
-            "late": np.concatenate([rows[earlier >= 0], later[later >= 0]]),
-            "early": np.concatenate([earlier[earlier >= 0], rows[later >= 0]]),
-        }
-    ).drop_duplicates(ignore_index=True)
+    # each (later, earlier) pair once, in order of the later row, then the earlier one
+    pairs = np.sort(
+        np.concatenate([rows[earlier >= 0], later[later >= 0]]) * len(frame)
+        + np.concatenate([earlier[earlier >= 0], rows[later >= 0]])
+    )
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]][: len(pairs)]]
     if not len(pairs):
         return RuleResult(outcomes=empty_outcomes())
-    pairs = pairs.sort_values(["late", "early"], ignore_index=True)
-    late = pairs["late"].to_numpy()
-    early = pairs["early"].to_numpy()
+    late, early = np.divmod(pairs, len(frame))
     factor = frame["factor"].to_numpy(dtype=float)[late]
     stated = in_unit(iv.take(late), factor)
     other = in_unit(iv.take(early), factor)
@@ -152,6 +150,23 @@ def _series(ctx: RuleContext, params: MonotonicParams) -> pd.DataFrame:
     iv = base_interval(frame)
     usable = ~iv.undefined & frame["end"].notna().to_numpy()
     return frame[usable].reset_index(drop=True)
+
+
+def _series_of(frame: pd.DataFrame) -> IntArray:
+    """Per row, a number for its series: equal where subject, metric and dimension are.
+
+    A row missing one of them is a series of its own (a group-by leaves it out).
+    """
+    key = np.zeros(len(frame), dtype=np.int64)
+    missing = np.zeros(len(frame), dtype=bool)
+    for column in ("subject", "metric", "dimension"):
+        codes, names = pd.factorize(frame[column].to_numpy(dtype=object))
+        missing |= codes < 0
+        key = key * (len(names) + 1) + codes + 1
+    # renumbered from 0: keys of three columns multiplied out need not stay small
+    series: IntArray = pd.factorize(key)[0].astype(np.int64)
+    series[missing] = len(frame) + np.arange(int(missing.sum()))
+    return series
 
 
 def _rank(order: IntArray) -> IntArray:

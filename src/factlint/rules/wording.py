@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from factlint.interval import Interval, auto_digits_array, format_interval
@@ -98,20 +99,41 @@ def unit_suffix(unit: str) -> str:
     return f" {unit}"
 
 
+def _end_texts(values: npt.NDArray[np.float64], digits: list[int]) -> list[str]:
+    """Each value with its decimals, as :func:`format_interval` writes one end."""
+    texts = [f"{v:.{d}f}" for v, d in zip(values.tolist(), digits, strict=True)]
+    # infinities, and negative values that may round to "-0": the few that need more
+    # than a format go through format_interval itself
+    with np.errstate(invalid="ignore"):
+        special = np.signbit(values) | np.isinf(values)
+    for i in np.flatnonzero(special).tolist():
+        texts[i] = format_interval(values[i], values[i], digits=digits[i])
+    return texts
+
+
 def interval_text(iv: Interval, units: Sequence[str] | str) -> list[str]:
-    """Each interval as a reader expects it, in its unit ("19.13–19.61%", "(3500, ∞)")."""
+    """Each interval as a reader expects it, in its unit ("19.13–19.61%", "(3500, ∞)").
+
+    An interval with one finite end reads "at least 3,500", "less than 0.4%"; any
+    other is written as :func:`format_interval` writes it, with its decimals worked
+    out for all rows at once and each end formatted once (calling format_interval
+    per row costs more than the rest of a message).
+    """
     unit_list = [units] * len(iv) if isinstance(units, str) else list(units)
     lo, hi = iv.lo, iv.hi
     with np.errstate(invalid="ignore"):
         lower_only = np.isinf(hi) & np.isfinite(lo)
         upper_only = ~lower_only & np.isfinite(hi) & (np.isinf(lo) | ((lo == 0) & (hi > 0)))
+        below_zero = hi < 0
+    undefined = np.isnan(lo) | np.isnan(hi)
     # the decimals of every row at once: the one end shown, or both ends of a range
     shown_lo = np.where(lower_only, lo, np.where(upper_only, hi, lo))
     shown_hi = np.where(lower_only, lo, hi)
     digits = auto_digits_array(shown_lo, shown_hi).tolist()
+    firsts, seconds = _end_texts(shown_lo, digits), _end_texts(hi, digits)
     suffixes = {u: unit_suffix(u) for u in set(unit_list)}
     out = []
-    for unit, lo_i, hi_i, lo_open, hi_open, lower, upper, places in zip(
+    for unit, lo_k, hi_k, lo_open, hi_open, lower, upper, nan, negative, first, second in zip(
         unit_list,
         lo.tolist(),
         hi.tolist(),
@@ -119,21 +141,30 @@ def interval_text(iv: Interval, units: Sequence[str] | str) -> list[str]:
         iv.hi_open.tolist(),
         lower_only.tolist(),
         upper_only.tolist(),
-        digits,
+        undefined.tolist(),
+        below_zero.tolist(),
+        firsts,
+        seconds,
         strict=True,
     ):
         suffix = suffixes[unit]
         if unit == "date":
-            out.append(format_interval(lo_i, hi_i, lo_open, hi_open, "date"))
+            out.append(format_interval(lo_k, hi_k, lo_open, hi_open, "date"))
         elif lower:
-            word = "more than" if lo_open else "at least"
-            out.append(f"{word} {format_interval(lo_i, lo_i, digits=places)}{suffix}")
+            out.append(f"{'more than' if lo_open else 'at least'} {first}{suffix}")
         elif upper:
-            word = "less than" if hi_open else "at most"
-            out.append(f"{word} {format_interval(hi_i, hi_i, digits=places)}{suffix}")
+            out.append(f"{'less than' if hi_open else 'at most'} {first}{suffix}")
+        # the rest as format_interval writes them: undefined, a bracketed interval with
+        # an open end, one number, or a closed range
+        elif nan:
+            out.append("undefined" + suffix)
+        elif lo_open or hi_open:
+            body = f"{'(' if lo_open else '['}{first}, {second}{')' if hi_open else ']'}"
+            out.append(body + suffix)
+        elif lo_k == hi_k:
+            out.append(first + suffix)
         else:
-            text = format_interval(lo_i, hi_i, lo_open, hi_open, "", digits=places)
-            out.append(text + suffix)
+            out.append(f"{first}{' – ' if negative else '–'}{second}{suffix}")
     return out
 
 

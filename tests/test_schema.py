@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from factlint.cache import Cache, using
 from factlint.project import load_project
-from factlint.schema import validate_facts
+from factlint.schema import _NUMBER, _plain_numbers, per_distinct, validate_facts
 
 BAD_ROWS = """id,source,quote,subject,metric,period,value,unit,qualifier
 ok,src,q,zones,amount,2024-H1,103.96,billion yuan,exact
@@ -66,3 +72,59 @@ def test_messages_say_what_was_expected(mini_project: Path) -> None:
     assert "2024-H1" in by_code["FL005"]
     assert "km2" in by_code["FL010"] and "currency_cny" in by_code["FL010"]
     assert "more than once" in by_code["FL009"]
+
+
+# -- the fast paths agree with the checks they stand in for -----------------------------------
+
+NUMBER_PIECES = ["1", "0", "9", "-", ".", " ", "\t", "\n", "x", "\u0661", ","]
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(values=st.lists(st.lists(st.sampled_from(NUMBER_PIECES), max_size=6).map("".join),
+                       min_size=1, max_size=5))
+def test_the_number_scan_vouches_only_for_numbers(values: list[str]) -> None:
+    vouched = _plain_numbers(pd.Series(values, dtype="str"))
+    if vouched:
+        assert all(re.fullmatch(_NUMBER, v) for v in values)
+    elif all(re.fullmatch(_NUMBER, v) for v in values):
+        raise AssertionError(f"numbers as written, not vouched for: {values}")
+
+
+def test_per_distinct_looks_at_each_value_once() -> None:
+    seen: list[list[str]] = []
+
+    def check(distinct: pd.Series) -> list[bool]:
+        seen.append(distinct.tolist())
+        return [v.startswith("a") for v in distinct]
+
+    values = pd.Series(["ab", "b", "ab", "ac", "b"], dtype="str")
+    assert per_distinct(values, check).tolist() == [True, False, True, True, False]
+    assert seen == [["ab", "b", "ac"]]
+
+
+def test_a_project_that_passed_passes_again_from_the_cache(
+    mini_project: Path, tmp_path: Path
+) -> None:
+    cache = Cache(tmp_path / "cache")
+    with using(cache):
+        project = load_project(mini_project)
+        source_ids = set(project.sources["id"])
+        cold = validate_facts(project.facts, project.registries, source_ids)
+        first = validate_facts(project.facts, project.registries, source_ids,
+                               digests=project.inputs)
+        assert len(list((tmp_path / "cache").glob("schema-*.json"))) == 1
+        warm = validate_facts(project.facts, project.registries, source_ids,
+                              digests=project.inputs)
+    for findings, valid in (cold, first, warm):
+        assert findings == [] and valid.all()
+
+
+def test_an_edited_table_is_validated_again(mini_project: Path, tmp_path: Path) -> None:
+    with using(Cache(tmp_path / "cache")):
+        project = load_project(mini_project)
+        validate_facts(project.facts, project.registries, {"src"}, digests=project.inputs)
+        findings, valid = findings_for(mini_project, BAD_ROWS)
+        project = load_project(mini_project)
+        again, _ = validate_facts(project.facts, project.registries, {"src"},
+                                  digests=project.inputs)
+    assert {f.code for f in again} == {f.code for f in findings} and not valid.all()

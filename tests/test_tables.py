@@ -8,15 +8,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factlint.cache import Cache, using
 from factlint.errors import TableError
 from factlint.tables import (
     _CONTROL,
     _REFUSED_BELOW,
+    CACHE_MIN_BYTES,
     _holds_refused_characters,
+    _lines_from_runs,
     _plain_record_lines,
     _record_lines,
     _refused_above_ascii,
+    _runs,
     read_table,
+    read_table_and_digest,
 )
 from factlint.yamlio import BIDI_CONTROLS
 
@@ -119,3 +124,60 @@ def test_every_refused_character_is_below_the_scanned_range() -> None:
     assert not beyond, "raise _REFUSED_BELOW: the byte scan would miss these"
     for cp in _refused_above_ascii()[1].tolist():  # and the scan finds each of them
         assert _holds_refused_characters(f"a,{chr(cp)}\n".encode())
+
+
+# -- a warm run takes the record lines of a table it read before from the cache -----------
+
+
+def big_table(tmp_path: Path) -> Path:
+    """A table past the cache's threshold, with blank lines and cells over two lines."""
+    rows = [f'r{i},"{"two" + chr(10) + "lines" if i % 97 == 0 else "x, y"}",{i}' for i in range(40_000)]
+    body = "\n".join(rows[:100]) + "\n\n  \n" + "\n".join(rows[100:]) + "\n"
+    path = write(tmp_path, (HEADER + body).encode())
+    assert path.stat().st_size >= CACHE_MIN_BYTES
+    return path
+
+
+def test_a_cached_scan_reads_the_table_a_cold_scan_reads(tmp_path: Path) -> None:
+    path = big_table(tmp_path)
+    cold, digest = read_table_and_digest(path)
+    with using(Cache(tmp_path / "cache")):
+        first, _ = read_table_and_digest(path)
+        (entry,) = (tmp_path / "cache").glob("table-*.json")
+        assert entry.name.endswith(f"-{digest}.json")
+        warm, warm_digest = read_table_and_digest(path)
+    assert warm_digest == digest
+    for frame in (first, warm):
+        assert frame.equals(cold) and frame.dtypes.equals(cold.dtypes)
+    assert cold["_line"].iloc[99:102].tolist() == [103, 106, 107]  # after the blank lines
+
+
+@pytest.mark.parametrize("entry", [b"{not json", b"[[2, 5]]", b'[["2", 5]]', b"[[1, 3]]", b"{}"])
+def test_a_cache_entry_that_does_not_fit_the_table_is_not_used(
+    tmp_path: Path, entry: bytes
+) -> None:
+    path = big_table(tmp_path)
+    cold, _ = read_table_and_digest(path)
+    with using(Cache(tmp_path / "cache")):
+        read_table_and_digest(path)
+        for name in (tmp_path / "cache").glob("table-*.json"):
+            name.write_bytes(entry)
+        warm, _ = read_table_and_digest(path)
+    assert warm.equals(cold)
+
+
+def test_a_bad_table_is_never_cached(tmp_path: Path) -> None:
+    path = write(tmp_path, (HEADER + "a,x,1\n" * 30_000 + "b,y\n").encode())
+    with using(Cache(tmp_path / "cache")), pytest.raises(TableError, match="ragged"):
+        read_table(path)
+    assert not list((tmp_path / "cache").glob("table-*.json"))
+
+
+@given(lines=st.lists(st.integers(1, 5), max_size=30).map(
+    lambda steps: [2 + sum(steps[:i]) for i in range(len(steps))]))
+def test_runs_of_lines_come_back_as_the_lines(lines: list[int]) -> None:
+    import numpy as np
+
+    runs = _runs(np.asarray(lines, dtype=np.int64))
+    back = _lines_from_runs(runs)
+    assert back is not None and back.tolist() == lines and back.dtype == np.int64

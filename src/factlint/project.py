@@ -17,7 +17,7 @@ import pandas as pd
 from factlint.errors import ProjectError, TableError
 from factlint.registry import Registries, id_key, load_registries
 from factlint.tables import LINE_COLUMN, read_table_and_digest
-from factlint.yamlio import decode_text, load_yaml, read_text
+from factlint.yamlio import decode_text, load_yaml_and_digest, read_text
 
 FACT_COLUMNS = (
     "id", "source", "quote", "subject", "metric", "period", "value", "unit", "qualifier",
@@ -89,11 +89,27 @@ def _read_source(path: str, shown: str) -> tuple[str, str]:
     A file that cannot be read goes through :func:`read_text`, which words the error.
     """
     try:
-        with open(path, "rb", buffering=0) as handle:  # one read of the whole file
-            data = handle.read()
+        data = _read_whole(path)
     except OSError:
         return read_text(Path(path), display=shown), file_digest(Path(path))
     return decode_text(data, shown), hashlib.sha256(data).hexdigest()
+
+
+def _read_whole(path: str) -> bytes:
+    """The bytes of a file, with the system calls alone: a file object costs more than
+    reading a small file (a project may have tens of thousands of sources)."""
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(handle).st_size
+        data = os.read(handle, size + 1)  # one byte more than the size finds the end
+        if len(data) > size:  # the file grew since: read on to its end
+            parts = [data]
+            while part := os.read(handle, 1 << 20):
+                parts.append(part)
+            data = b"".join(parts)
+    finally:
+        os.close(handle)
+    return data
 
 
 def read_source_texts(
@@ -113,11 +129,12 @@ def read_source_texts(
     except OSError:
         listed = set()
     texts: dict[str, str] = {}
+    base = os.fspath(folder)
     for source_id in source_ids:
         name = f"{source_id}.txt"  # a plain file name: check_source_ids made sure
         if name in listed or (folder / name).is_file():
             shown = f"{facts_dir.name}/sources/{name}"
-            texts[source_id], inputs[shown] = _read_source(os.path.join(folder, name), shown)
+            texts[source_id], inputs[shown] = _read_source(f"{base}/{name}", shown)
     return texts
 
 
@@ -145,7 +162,7 @@ def _settings(root: Path, inputs: dict[str, str]) -> tuple[str | None, str | Non
     path = root / PROJECT_FILE
     if not path.is_file():
         return None, None
-    data = load_yaml(path)
+    data, digest = load_yaml_and_digest(path)
     if data is None:
         return None, None
     if not isinstance(data, dict):
@@ -155,7 +172,7 @@ def _settings(root: Path, inputs: dict[str, str]) -> tuple[str | None, str | Non
             raise ProjectError(PROJECT_FILE, str(key), "unknown key; expected name, description")
         if not isinstance(value, str) or not value.strip():
             raise ProjectError(PROJECT_FILE, str(key), "expected a non-empty string")
-    inputs[PROJECT_FILE] = file_digest(path)
+    inputs[PROJECT_FILE] = digest
     return data.get("name"), data.get("description")
 
 
@@ -184,9 +201,7 @@ def load_project(root: Path) -> Project:
     )
     check_source_ids(sources, rel(sources_path))
 
-    registries = load_registries(facts_dir)
-    for name in ("units.yaml", "metrics.yaml", "entities.yaml"):
-        inputs[f"facts/{name}"] = file_digest(facts_dir / name)
+    registries = load_registries(facts_dir, inputs=inputs)
 
     texts = read_source_texts(facts_dir, sources["id"].tolist(), inputs)
 

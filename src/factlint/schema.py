@@ -14,13 +14,18 @@ cases become the findings.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from factlint import period, project, quantity, registry, tables, yamlio
+from factlint.cache import current as current_cache
+from factlint.cache import generation
 from factlint.findings import Finding, Severity, Status
 from factlint.period import period_bounds
 from factlint.quantity import QUALIFIERS
@@ -55,44 +60,121 @@ SCHEMA_CHECKS: dict[str, tuple[str, str]] = {
 }
 
 
-def per_distinct(values: pd.Series, check: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """An element-wise ``check`` evaluated once per distinct value (columns repeat values)."""
+def per_distinct(values: pd.Series, check: Callable[[pd.Series], object]) -> np.ndarray:
+    """An element-wise ``check`` evaluated once per distinct value (columns repeat values).
+
+    ``check`` gets the distinct values (a Series of ``values``' dtype) and gives one
+    result each; they come back one per row, as an array.
+    """
     codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    result = check(pd.Series(distinct, dtype=values.dtype)).to_numpy()
-    return pd.Series(result[codes], index=values.index)
+    results: np.ndarray = np.asarray(check(pd.Series(distinct, dtype=values.dtype)))[codes]
+    return results
+
+
+_FORMS = (re.compile(_NUMBER), re.compile(f"{_NUMBER}-{_NUMBER}"), re.compile(_DATE))
+"""The forms a value may be written in: a number, a range, a date (by its row)."""
+
+
+def _written_in(form: re.Pattern[str]) -> Callable[[pd.Series], np.ndarray]:
+    """Per value: whether it is written in ``form`` once trimmed."""
+
+    def check(values: pd.Series) -> np.ndarray:
+        if _all_text(values):
+            # a compiled pattern on Python strings: pandas' string accessor costs
+            # several times more per value, and there are tens of thousands of them
+            return np.fromiter(
+                (form.fullmatch(v) is not None for v in map(str.strip, values.tolist())),
+                dtype=bool, count=len(values),
+            )
+        # a missing value matches nothing
+        matched: np.ndarray = values.str.strip().str.fullmatch(form.pattern).to_numpy(
+            dtype=bool, na_value=False
+        )
+        return matched
+
+    return check
+
+
+_DIGIT_0, _DIGIT_9, _MINUS, _POINT, _BREAK = ord("0"), ord("9"), ord("-"), ord("."), ord("\n")
+
+
+def _plain_numbers(values: pd.Series) -> bool:
+    """Whether every value is written as a number (:data:`_NUMBER`) as it stands, vouched
+    for by a vectorised scan of all of them joined by line breaks; False at any doubt.
+
+    Hashing a million values to look at each distinct one costs several times more.
+    In the joined bytes, every byte is a digit, a minus, a point or a break (so no
+    value holds a space to trim, or a break of its own: there are as many breaks as
+    values, less one); a minus opens a value and a digit follows it; a digit stands
+    on each side of a point, and no value has two points; no value is empty.
+    """
+    texts = _texts(values)
+    if not texts:
+        return False
+    try:
+        joined = "\n".join(texts)
+    except TypeError:
+        return False  # a missing value
+    if not joined or not joined.isascii() or joined.count("\n") != len(texts) - 1:
+        return False
+    octets = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    digit = (octets >= _DIGIT_0) & (octets <= _DIGIT_9)
+    minus, point, brk = octets == _MINUS, octets == _POINT, octets == _BREAK
+    if not (digit | minus | point | brk).all():
+        return False
+    # a stand-in break before the first byte and after the last one
+    before = np.concatenate(([True], brk[:-1]))
+    digit_after = np.concatenate((digit[1:], [False]))
+    digit_before = np.concatenate(([False], digit[:-1]))
+    if (minus & ~(before & digit_after)).any() or (point & ~(digit_before & digit_after)).any():
+        return False
+    if brk[0] or brk[-1] or (brk[1:] & brk[:-1]).any():
+        return False  # an empty value
+    points = np.flatnonzero(point)
+    value_of_point = np.cumsum(brk, dtype=np.int64)[points]
+    return not (np.diff(value_of_point) == 0).any()
 
 
 def _value_ok(frame: pd.DataFrame, registries: Registries) -> pd.Series:
-    is_date = frame["unit"].isin({k for k, u in registries.units.items() if u.dimension == "date"})
-    is_range = frame["qualifier"] == "range"
-
-    # each distinct value is trimmed once and matched against the three forms
+    """FL006: each value is written in the form its row asks for: a date for unit
+    ``date``, else a range for qualifier ``range``, else a number."""
+    date_units = {k for k, u in registries.units.items() if u.dimension == "date"}
+    is_date = frame["unit"].isin(date_units).to_numpy(dtype=bool)
+    is_range = frame["qualifier"].isin(("range",)).to_numpy(dtype=bool)
+    needed = np.where(is_date, 2, np.where(is_range, 1, 0))
     values = frame["value"]
-    codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    written = pd.Series(distinct, dtype=values.dtype).str.strip()
-
-    def written_as(pattern: str) -> pd.Series:
-        return pd.Series(written.str.fullmatch(pattern).to_numpy()[codes], index=values.index)
-
-    number = written_as(_NUMBER)
-    ranged = written_as(f"{_NUMBER}-{_NUMBER}")
-    dated = written_as(_DATE)
-    return (is_date & dated) | (~is_date & is_range & ranged) | (~is_date & ~is_range & number)
+    ok = np.zeros(len(frame), dtype=bool)
+    for index, form in enumerate(_FORMS):
+        rows = needed == index
+        if not rows.any():
+            continue
+        asked = values if rows.all() else values[rows]
+        if index == 0 and _plain_numbers(asked):
+            ok[rows] = True  # the usual case: every value a number as it stands
+        else:
+            ok[rows] = per_distinct(asked, _written_in(form))
+    return pd.Series(ok, index=frame.index, dtype=bool)
 
 
 # characters that do not show: soft hyphen, zero-width and bidirectional controls, BOM
 _INVISIBLE = "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
 
 
+def _all_text(column: pd.Series) -> bool:
+    """Whether every cell is a Python string (a string column without missing values)."""
+    return isinstance(column.dtype, pd.StringDtype) and not column.hasnans
+
+
 def _texts(column: pd.Series) -> list[str] | None:
-    """The cells as Python strings, or None when a cell is missing or the column not text.
+    """The cells of a string column as a list (else None).
 
     Calling a ``str`` method on each element of the list costs a fraction of what
     pandas' string accessor does, which wraps every call to handle missing values.
+    A missing cell stays in the list as NaN, on which ``str`` methods called as
+    ``str.method(cell)`` raise TypeError: the callers catch it and leave the column
+    to pandas, rather than pay for a pass looking for missing cells first.
     """
-    if isinstance(column.dtype, pd.StringDtype) and not column.hasnans:
-        return column.tolist()  # type: ignore[no-any-return]
-    return None
+    return column.tolist() if isinstance(column.dtype, pd.StringDtype) else None
 
 
 def _id_key(ids: pd.Series) -> pd.Series:
@@ -104,9 +186,13 @@ def _id_ok(ids: pd.Series) -> pd.Series:
     """FL009: an id is non-empty, shows every character it has, and is unique by its key."""
     values = _texts(ids)
     if values is not None:
-        joined = "".join(values)
-        if joined.isascii():
-            return _ascii_id_ok(ids, values, joined)
+        try:
+            joined = "".join(values)
+        except TypeError:
+            pass  # a missing id
+        else:
+            if joined.isascii():
+                return _ascii_id_ok(ids, values, joined)
     stripped = ids.str.strip()
     visible = (ids == stripped) & ~ids.str.contains(_INVISIBLE, regex=True)
     return (stripped != "") & visible & ~_id_key(ids).duplicated(keep=False)
@@ -115,35 +201,62 @@ def _id_ok(ids: pd.Series) -> pd.Series:
 def _ascii_id_ok(ids: pd.Series, values: list[str], joined: str) -> pd.Series:
     """:func:`_id_ok` for ASCII ids (``joined`` is all of them in one string): no
     character is invisible, NFC leaves every id as it is and case folding is
-    lower-casing, so the key is the trimmed id in lower case."""
-    stripped = [v.strip() for v in values]
-    shown = np.array([s != "" and s == v for v, s in zip(values, stripped, strict=True)])
+    lower-casing, so the key is the trimmed id in lower case.
+
+    ``map`` over the list runs the string methods without a Python loop, and
+    ``strip`` gives back the very string when it has nothing to trim: the usual
+    case (every id shown as it is, no two alike) costs a few passes over a list.
+    """
+    stripped = list(map(str.strip, values))
+    if stripped == values and all(values):
+        shown = np.ones(len(values), dtype=bool)
+    else:
+        shown = np.array([s != "" and s == v for v, s in zip(values, stripped, strict=True)],
+                         dtype=bool)
     # most ids are in lower case already: lower-case them one by one only if not
-    keys = stripped if joined.lower() == joined else [s.lower() for s in stripped]
-    if len(set(keys)) == len(keys):  # the usual case, and cheaper than marking duplicates
+    keys = stripped if joined.lower() == joined else list(map(str.lower, stripped))
+    if _all_distinct(keys):  # the usual case, and cheaper than marking duplicates
         return pd.Series(shown, index=ids.index, dtype=bool)
     repeated = pd.Series(keys).duplicated(keep=False).to_numpy()
     return pd.Series(shown & ~repeated, index=ids.index, dtype=bool)
 
 
+def _all_distinct(keys: list[str]) -> bool:
+    """Whether no two of ``keys`` are equal.
+
+    Different hashes mean different strings, and a table of a million integers
+    costs a fraction of a set of a million strings; only equal hashes (a
+    duplicate, or a rare collision) need the strings compared.
+    """
+    hashes = np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys))
+    return bool(pd.Index(hashes).is_unique) or len(set(keys)) == len(keys)
+
+
 def _quote_ok(quotes: pd.Series) -> pd.Series:
     """FL008: a quote holds more than spaces (each quote looked at once: most are unique)."""
     values = _texts(quotes)
-    if values is None:
-        return per_distinct(quotes, lambda d: d.str.strip() != "")
-    # ``strip()`` removes exactly the characters for which ``isspace()`` holds
-    return pd.Series([v != "" and not v.isspace() for v in values], index=quotes.index,
-                     dtype=bool)
+    if values is not None:
+        # ``strip()`` removes exactly the characters for which ``isspace()`` holds; the
+        # usual case (no quote empty or blank) is two passes of C loops over the list
+        try:
+            if all(values) and not any(map(str.isspace, values)):
+                return pd.Series(True, index=quotes.index, dtype=bool)
+            return pd.Series([v != "" and not str.isspace(v) for v in values],
+                             index=quotes.index, dtype=bool)
+        except TypeError:
+            pass  # a missing quote
+    return pd.Series(per_distinct(quotes, lambda d: d.str.strip() != ""), index=quotes.index)
 
 
 def _dimension_numbers(column: pd.Series, dimension_of: dict[str, str],
                        numbers: dict[str, int]) -> np.ndarray:
     """Per row, the number of the dimension of the row's id, or -1 for an unknown id
     (looked up once per distinct id)."""
-    codes, distinct = pd.factorize(column, use_na_sentinel=False)
-    found = [numbers[dimension_of[v]] if v in dimension_of else -1 for v in distinct]
-    numbered: np.ndarray = np.asarray(found, dtype=np.int64)[codes]
-    return numbered
+    def number(distinct: pd.Series) -> np.ndarray:
+        found = [numbers[dimension_of[v]] if v in dimension_of else -1 for v in distinct]
+        return np.asarray(found, dtype=np.int64)
+
+    return per_distinct(column, number)
 
 
 def _dimension_ok(frame: pd.DataFrame, registries: Registries) -> pd.Series:
@@ -248,11 +361,54 @@ def _message(code: str, row: pd.Series, registries: Registries) -> str:
     return f"`{column}` is {shown}; expected {expected}"
 
 
+def _passed_before(facts: pd.DataFrame, digests: Mapping[str, str] | None) -> str | None:
+    """The cache entry saying that facts loaded from these very files passed every check.
+
+    ``digests`` holds the SHA-256 of each input by its project path (as
+    ``Project.inputs``); the facts, the source ids and the registries all come from
+    the files directly in ``facts/``, so their digests and the code that reads and
+    checks them make the key. None when a row's file has no digest.
+    """
+    if digests is None or FILE_COLUMN not in facts.columns:
+        return None
+    files = set(facts[FILE_COLUMN].unique().tolist())
+    if not files <= set(digests):
+        return None
+    read = hashlib.sha256()
+    for path in sorted(digests):
+        if path.startswith(_FACTS_DIR) and "/" not in path[len(_FACTS_DIR):]:
+            read.update(f"{path}\0{digests[path]}\n".encode("utf-8", "surrogatepass"))
+    code = generation(
+        sys.modules[__name__], period, quantity, registry, tables, project, yamlio,
+        extra=f"{pd.__version__} {np.__version__} {sys.version}",
+    )
+    return f"schema-{code}-{read.hexdigest()}.json"
+
+
+_FACTS_DIR = "facts/"
+
+
 def validate_facts(
-    facts: pd.DataFrame, registries: Registries, source_ids: set[str]
+    facts: pd.DataFrame,
+    registries: Registries,
+    source_ids: set[str],
+    *,
+    digests: Mapping[str, str] | None = None,
 ) -> tuple[list[Finding], pd.Series]:
-    """Validate lazily; return findings and a mask of the rows that passed every check."""
+    """Validate lazily; return findings and a mask of the rows that passed every check.
+
+    With ``digests`` (the SHA-256 of each input by its project path, as in
+    ``Project.inputs``, for facts loaded from those files) the run's cache
+    (:mod:`factlint.cache`) remembers a project whose every row passed: loaded
+    again from the same files, it passes without a row being looked at.
+    """
+    store = current_cache()
+    entry = None if store is None else _passed_before(facts, digests)
+    if store is not None and entry is not None and store.read_json(entry) is True:
+        return [], pd.Series(True, index=facts.index)
     if _every_row_passes(facts, registries, source_ids):
+        if store is not None and entry is not None:
+            store.write_json(entry, True)
         return [], pd.Series(True, index=facts.index)
     import pandera.pandas as pa
 

@@ -11,7 +11,8 @@ that name the file and line.
 A table is read as bytes and checked with vectorised scans of them; the
 slower character-by-character readers (the ``re`` and ``csv`` modules) run
 only when a scan finds something to report or cannot vouch for a file, so
-every error keeps its message and line.
+every error keeps its message and line. A large table read before, with the
+same bytes, takes the lines of its records from the run's cache instead.
 """
 
 from __future__ import annotations
@@ -22,12 +23,17 @@ import functools
 import hashlib
 import io
 import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from factlint import yamlio
+from factlint.cache import current as current_cache
+from factlint.cache import generation
+from factlint.cache import using as using_cache
 from factlint.errors import TableError
 from factlint.yamlio import BIDI_CONTROLS, decode_text
 
@@ -238,20 +244,26 @@ def read_table_and_digest(
     if not data or data.isspace():
         raise TableError(shown, None, "empty file; expected a header row and data rows")
     digest = hashlib.sha256(data).hexdigest()
-    if not data.isascii():
+    store = current_cache() if len(data) >= CACHE_MIN_BYTES else None
+    entry = "" if store is None else f"table-{_code()}-{digest}.json"
+    # the lines of a table read before: its bytes passed every check below then
+    known = None if store is None else _lines_from_runs(store.read_json(entry))
+    if known is None and not data.isascii():
         decode_text(data, Path(shown), error=TableError)  # validates; the bytes are what is parsed
     body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
     # one line break: CRLF and a lone CR (old Mac files, mixed endings) become LF, so the
     # csv module and pandas agree on line numbers
     if b"\r" in body:
         body = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    if _holds_refused_characters(body):
+    if known is None and _holds_refused_characters(body):
         _check_characters(Path(shown), body.decode("utf-8"))
     names = _header(Path(shown), body)
     missing = [c for c in required if c not in names]
     if missing:
         raise TableError(shown, "1", f"missing required column(s): {', '.join(missing)}")
-    lines = _plain_record_lines(body, len(names))
+    lines = known
+    if lines is None:
+        lines = _plain_record_lines(body, len(names))
     if lines is None:  # the csv module's scan gives each record its line, or the error
         lines = _record_lines(Path(shown), body.decode("utf-8"), len(names))
     try:
@@ -263,6 +275,9 @@ def read_table_and_digest(
             na_filter=False,
             skip_blank_lines=True,
             engine="c",
+            # one pass over the whole table: the default parses it in chunks and then
+            # concatenates them, which only pays off when guessing each chunk's types
+            low_memory=False,
         )
     except pd.errors.ParserError as exc:
         match = _TOKENIZE_LINE.search(str(exc))
@@ -271,11 +286,62 @@ def read_table_and_digest(
         raise TableError(shown, where, f"malformed CSV: {detail}") from None
     frame.columns = names
     if len(lines) != len(frame):  # the two readers disagree: refuse rather than guess
+        if known is not None:  # a cache entry that does not fit: read as if it were not there
+            with using_cache(None):
+                return read_table_and_digest(path, required=required, display=display)
         raise TableError(
             shown, None,
             f"malformed CSV: {len(lines)} records by one reading, {len(frame)} by another; "
             "check the quotes and blank lines",
         )
+    if store is not None and known is None:
+        store.write_json(entry, _runs(lines))
     frame[FILE_COLUMN] = shown
     frame[LINE_COLUMN] = lines
     return frame, digest
+
+
+#: Tables at least this long keep the lines of their records in the run's cache
+#: (:mod:`factlint.cache`), keyed by the digest of their bytes: a warm run then skips
+#: the scans for characters and records, which cost a third of reading the table.
+CACHE_MIN_BYTES = 256 * 1024
+
+
+def _code() -> str:
+    """The generation of the code that checks and scans a table (the csv module is
+    Python's, the decoder and the bidirectional controls :mod:`factlint.yamlio`'s)."""
+    return generation(
+        sys.modules[__name__], yamlio, extra=f"{np.__version__} {sys.version}"
+    )
+
+
+def _runs(lines: np.ndarray) -> list[list[int]]:
+    """Record lines as ``[first line, records]`` runs of consecutive lines (most tables:
+    one run, a record per line)."""
+    if not len(lines):
+        return []
+    cut = np.flatnonzero(np.diff(lines) != 1) + 1
+    firsts = np.concatenate(([0], cut))
+    counts = np.diff(np.concatenate((firsts, [len(lines)])))
+    return [[int(a), int(b)] for a, b in zip(lines[firsts].tolist(), counts.tolist(), strict=True)]
+
+
+def _lines_from_runs(runs: object) -> np.ndarray | None:
+    """The record lines :func:`_runs` describes; None unless ``runs`` is well formed."""
+    if not isinstance(runs, list):
+        return None
+    after = 1  # lines are 2 and up (1 is the header), increasing
+    for run in runs:
+        if not (
+            isinstance(run, list) and len(run) == 2
+            and all(type(n) is int for n in run) and run[0] > after and run[1] > 0
+        ):
+            return None
+        after = run[0] + run[1] - 1
+    firsts = np.array([run[0] for run in runs], dtype=np.int64)
+    counts = np.array([run[1] for run in runs], dtype=np.int64)
+    starts = np.cumsum(counts) - counts  # each run's place among the records
+    lines: np.ndarray = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(
+        firsts - starts, counts
+    )
+    return lines

@@ -14,10 +14,13 @@ or number is expected, so ``id: on`` never silently becomes ``True``.
 
 from __future__ import annotations
 
+import codecs
+import datetime as dt
 import hashlib
 import math
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -243,8 +246,11 @@ def _reader_line(text: str, exc: yaml.reader.ReaderError) -> str | None:
     return None
 
 
-def load_yaml_text(text: str, path: Path | str) -> Any:
-    """Parse one YAML document strictly; errors name ``path`` and the line."""
+def load_yaml_text(text: str, path: Path | str, *, sha256: str | None = None) -> Any:
+    """Parse one YAML document strictly; errors name ``path`` and the line.
+
+    ``sha256`` is the digest of ``text`` in UTF-8 when the caller holds it already.
+    """
     bidi = bidi_control(text)
     if bidi is not None:
         line, code = bidi
@@ -255,9 +261,9 @@ def load_yaml_text(text: str, path: Path | str) -> Any:
         )
     store = current_cache() if len(text) >= CACHE_MIN_CHARS else None
     if store is not None:
-        name = f"yaml-{generation(sys.modules[__name__], extra=yaml.__version__)}-" + (
-            hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() + ".json"
-        )
+        if sha256 is None:
+            sha256 = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        name = f"yaml-{generation(sys.modules[__name__], extra=yaml.__version__)}-{sha256}.json"
         cached = store.read_json(name)
         if cached is not None:
             return cached
@@ -304,15 +310,18 @@ def load_yaml_text(text: str, path: Path | str) -> Any:
 def read_text(path: Path, *, display: Path | str | None = None) -> str:
     """Read a UTF-8 text file (a BOM is dropped); errors name the file (as ``display``)."""
     shown = path if display is None else display
+    return decode_text(_read_bytes(path, shown), shown)
+
+
+def _read_bytes(path: Path, shown: Path | str) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError(shown, None, "file not found") from None
     except IsADirectoryError:
         raise InputError(shown, None, "expected a file, found a directory") from None
     except OSError as exc:
         raise InputError(shown, None, f"cannot read: {exc.strerror}") from None
-    return decode_text(data, shown)
 
 
 def decode_text(
@@ -321,8 +330,11 @@ def decode_text(
     """UTF-8 text (a BOM is dropped); UTF-16 or invalid bytes raise ``error`` naming ``shown``."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise error(shown, "1", "file is UTF-16; expected UTF-8 text")
+    # as the "utf-8-sig" codec does, in C: a BOM dropped, the rest decoded (an error's
+    # position counts from after the BOM there too)
+    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
     try:
-        return data.decode("utf-8-sig")
+        return body.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise error(shown, str(line), "not valid UTF-8 text") from None
@@ -330,8 +342,18 @@ def decode_text(
 
 def load_yaml(path: Path, *, display: Path | str | None = None) -> Any:
     """Read and parse a YAML file strictly; errors name ``display`` (default: ``path``)."""
+    return load_yaml_and_digest(path, display=display)[0]
+
+
+def load_yaml_and_digest(path: Path, *, display: Path | str | None = None) -> tuple[Any, str]:
+    """:func:`load_yaml`, and the SHA-256 of the file's bytes (read once for both)."""
     shown = path if display is None else display
-    return load_yaml_text(read_text(path, display=shown), shown)
+    data = _read_bytes(path, shown)
+    digest = hashlib.sha256(data).hexdigest()
+    text = decode_text(data, shown)
+    # without a BOM the text's UTF-8 is the file's bytes: the digest is the text's too
+    same = not data.startswith(codecs.BOM_UTF8)
+    return load_yaml_text(text, shown, sha256=digest if same else None), digest
 
 
 def check_plain_values(raw: Any, parsed: Any, path: Path | str, where: str) -> None:
@@ -343,8 +365,44 @@ def check_plain_values(raw: Any, parsed: Any, path: Path | str, where: str) -> N
     1.0) and a NaN or infinite number (``.nan``, ``.inf``) are input errors.
     Parts whose shape the model changed (a string made a list) are skipped.
     """
-    if type(raw) is dict and all(type(v) is str for v in raw.values()):
-        return  # the common registry entry: only strings, nothing a model could coerce
+    if holds_coercible(raw):
+        _check_plain_values(raw, parsed, path, where)
+
+
+#: types of YAML values :func:`check_plain_values` never refuses
+_PLAIN_SCALARS = frozenset({str, int, type(None), dt.date, dt.datetime})
+
+
+def holds_coercible(raw: Any) -> bool:
+    """Whether ``raw`` may hold what :func:`check_plain_values` refuses: a boolean or a
+    non-finite number anywhere (or a value of a type it does not know).
+
+    Most documents hold none, and then the comparison with the model need not run.
+    One walk over the values, with strings (most of them) never stacked.
+    """
+    stack = [raw]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            values: Iterable[Any] = item.values()
+        elif kind is list:
+            values = item
+        elif kind is float:
+            if not math.isfinite(item):
+                return True
+            continue
+        elif kind in _PLAIN_SCALARS:
+            continue
+        else:
+            return True  # a boolean, or anything else: the full comparison decides
+        for value in values:
+            if type(value) is not str:
+                stack.append(value)
+    return False
+
+
+def _check_plain_values(raw: Any, parsed: Any, path: Path | str, where: str) -> None:
     if isinstance(raw, bool):
         if not isinstance(parsed, bool):
             raise InputError(
@@ -360,11 +418,11 @@ def check_plain_values(raw: Any, parsed: Any, path: Path | str, where: str) -> N
             fields = type(parsed).model_fields
             for key, value in raw.items():
                 if isinstance(key, str) and key in fields:
-                    check_plain_values(value, getattr(parsed, key), path, f"{where}.{key}")
+                    _check_plain_values(value, getattr(parsed, key), path, f"{where}.{key}")
         elif isinstance(parsed, dict):
             for key, value in raw.items():
                 if key in parsed:
-                    check_plain_values(value, parsed[key], path, f"{where}.{key}")
+                    _check_plain_values(value, parsed[key], path, f"{where}.{key}")
     elif isinstance(raw, list) and isinstance(parsed, (list, tuple)) and len(raw) == len(parsed):
         for index, (item, made) in enumerate(zip(raw, parsed, strict=True)):
-            check_plain_values(item, made, path, f"{where}[{index}]")
+            _check_plain_values(item, made, path, f"{where}[{index}]")

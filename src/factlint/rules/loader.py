@@ -71,8 +71,10 @@ def check_selector(sel: Selector, registries: Registries, file: str, where: str)
         ("metric", registries.metrics, "metric"),
         ("unit", registries.units, "unit"),
     )
-    kinds = {e.kind for e in registries.entities.values()}
-    for name in _as_list(sel.subject_kind):
+    wanted = _as_list(sel.subject_kind)
+    # the kinds only when asked: a registry may hold tens of thousands of entities
+    kinds = {e.kind for e in registries.entities.values()} if wanted else set()
+    for name in wanted:
         if name not in kinds:
             raise RuleSetError(
                 file,

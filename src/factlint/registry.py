@@ -162,31 +162,50 @@ class Registries:
         of entities (every zone), and a walk in Python per entity costs microseconds
         per link.
         """
+        # rules ask the same question more than once (each members rule, each share)
+        question = (tuple(entities), None if kinds is None else frozenset(kinds), transitive)
+        answers: dict[Any, tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]]
+        answers = self._cache().setdefault("member_tables", {})
+        answer = answers.get(question)
+        if answer is None:
+            answer = answers[question] = self._member_table(*question)
+        return answer
+
+    def _member_table(
+        self, entities: tuple[str, ...], kinds: frozenset[str] | None, transitive: bool
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
         graph = self._graph()
         n = len(graph.ids)
         at = np.asarray([graph.index.get(e, -1) for e in entities], dtype=np.int64)
         known = np.flatnonzero(at >= 0)
         query, node = known, at[known]
-        found = np.zeros(0, dtype=np.int64)
+        found = np.zeros(0, dtype=np.int64)  # sorted
         while len(query):
             # every child of the frontier, as one integer per (entity asked, member)
             count = graph.count[node]
             owner = np.repeat(np.arange(len(node)), count)
             within = np.arange(len(owner)) - np.repeat(np.cumsum(count) - count, count)
             child = graph.child[np.repeat(graph.start[node], count) + within]
-            keys = np.unique(query[owner] * n + child)
-            new = keys[~np.isin(keys, found, assume_unique=True)]
-            found = np.union1d(found, new)
+            keys = _sorted_unique(query[owner] * n + child)
+            # sorting beats np.unique / isin / union1d here: numpy 2's hash-based
+            # unique is several times slower on these int64 keys
+            pos = np.searchsorted(found, keys)
+            seen = pos < len(found)
+            seen[seen] = found[pos[seen]] == keys[seen]
+            new = keys[~seen]
+            found = np.sort(np.concatenate([found, new]))
             if not transitive:
                 break
             query, node = new // n, new % n
         query, node = found // n, found % n
         if kinds is not None:
-            wanted = np.isin(graph.kind, list(set(kinds)))
+            wanted = np.isin(graph.kind, list(kinds))
             keep = wanted[node]
             query, node = query[keep], node[keep]
         order = np.lexsort((graph.rank[node], query))
-        return query[order].astype(np.intp), graph.ids[node[order]]
+        positions, members = query[order].astype(np.intp), graph.ids[node[order]]
+        positions.flags.writeable = members.flags.writeable = False  # shared by every asker
+        return positions, members
 
     def _graph(self) -> _Graph:
         caches = self._cache()
@@ -383,3 +402,11 @@ def _check_metric_links(facts_dir: Path, reg: Registries) -> None:
                 raise RegistryError(
                     metrics_path, f"metrics[{m.id}].{where}", f"unknown metric `{ref}`"
                 )
+
+
+def _sorted_unique(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``np.unique(keys)`` by sorting."""
+    keys = np.sort(keys)
+    if len(keys):
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+    return keys

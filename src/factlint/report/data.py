@@ -17,6 +17,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from itertools import repeat
 from typing import Any
 
 import pandas as pd
@@ -33,6 +34,7 @@ SCHEMA_VERSION = 1
 FACT_FIELDS = ("id", "source", "quote", "subject", "metric", "period", "value", "unit", "qualifier")
 SOURCE_FIELDS = ("title", "publisher", "date", "url", "language")
 SEVERITIES = ("error", "warning", "info")
+_SOURCE_KEYS = (*SOURCE_FIELDS, "date_approximate")
 
 
 @dataclass(frozen=True)
@@ -213,21 +215,20 @@ def _texts(frame: pd.DataFrame, column: str) -> list[str]:
     """A column as :func:`_text` strings ("" for a missing column or value)."""
     if column not in frame.columns:
         return [""] * len(frame)
-    return [_text(v) for v in frame[column].tolist()]
+    # most values are strings already: they are taken as they are, without a call each
+    return [v if v.__class__ is str else _text(v) for v in frame[column].tolist()]
 
 
 def _sources(result: RunResult) -> dict[str, dict[str, Any]]:
     sources = result.project.sources
     # column by column: a project may cite tens of thousands of sources
-    fields = [_texts(sources, k) for k in SOURCE_FIELDS]
-    approximate = _texts(sources, "date_approximate")
-    out: dict[str, dict[str, Any]] = {}
-    for source_id, approx, *values in zip(
-        _texts(sources, "id"), approximate, *fields, strict=True
-    ):
-        record: dict[str, Any] = dict(zip(SOURCE_FIELDS, values, strict=True))
-        record["date_approximate"] = approx.strip().lower() in ("true", "yes", "1")
-        out[source_id] = record
+    fields: list[list[Any]] = [_texts(sources, k) for k in SOURCE_FIELDS]
+    fields.append(
+        [a.strip().lower() in ("true", "yes", "1") for a in _texts(sources, "date_approximate")]
+    )
+    # the records are built in C (map, zip, dict) rather than one Python step a source
+    records = map(dict, map(zip, repeat(_SOURCE_KEYS), zip(*fields, strict=True)))
+    out: dict[str, dict[str, Any]] = dict(zip(_texts(sources, "id"), records, strict=True))
     return dict(sorted(out.items()))
 
 

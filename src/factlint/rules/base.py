@@ -10,7 +10,7 @@ findings.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
@@ -101,6 +101,9 @@ def _as_list(value: StrList | None) -> list[str] | None:
 #: them would cost a hash table as large as the fact base for nothing
 _CODED_COLUMNS = ("source", "subject", "metric", "period", "unit", "qualifier")
 
+#: the selections a table keeps hold at most this share of its rows (memory)
+_KEPT_ROWS = 0.5
+
 
 class FactTable:
     """The normalised table of a run as the rules read it, and what their selections share.
@@ -114,6 +117,10 @@ class FactTable:
     Rows that rules derive are appended as parts. Joining them to the table copies
     every column of every row, so the whole table is joined only when a rule asks for
     it (:attr:`frame`); selections take their rows from the parts.
+
+    Rules select the same facts more than once (a metric's figures as parts, then as
+    wholes); taking a few hundred thousand rows of two dozen columns costs more than
+    finding them, so the latest selections are kept until rows are appended.
     """
 
     def __init__(self, frame: pd.DataFrame, registries: Registries) -> None:
@@ -131,6 +138,11 @@ class FactTable:
         self._entity_codes: dict[tuple[str, tuple[str, ...]], npt.NDArray[np.bool_]] = {}
         self._values: dict[str, list[Any]] = {}
         """Per column, its distinct values in the order of their codes."""
+        self._dtypes: pd.Series | None = None
+        """The columns and dtypes of the joined table, once known for the current parts."""
+        self._selections: dict[Hashable, pd.DataFrame] = {}
+        """Recent selections from the current parts, by key (:meth:`selection`)."""
+        self._selected_rows = 0
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -146,30 +158,84 @@ class FactTable:
         first = self._parts[0]
         self._uniform = self._uniform and list(rows.dtypes.items()) == list(first.dtypes.items())
         self._parts.append(rows)
+        self._dtypes = None
+        self._selections.clear()
+        self._selected_rows = 0
 
     def __len__(self) -> int:
         return sum(len(part) for part in self._parts)
 
-    def rows(self, mask: npt.NDArray[np.bool_]) -> pd.DataFrame:
-        """The rows of the whole table where ``mask`` holds (as ``frame[mask]``)."""
+    def rows(
+        self, mask: npt.NDArray[np.bool_], columns: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """The rows of the whole table where ``mask`` holds (as ``frame[mask]``).
+
+        ``columns``: only these columns (as ``frame[columns][mask]``), which spares taking
+        the others.
+        """
         if self._joined_parts == len(self._parts):
-            return self._joined[mask]
-        # the table is not joined: take the rows from each segment; every segment is
-        # kept (empty or not) when the parts' dtypes differ, so that the result has the
-        # dtypes of the whole table, and it is labelled as in the whole table (numbered
-        # from 0, as a concatenation that ignores the parts' indexes numbers it)
+            whole = self._joined if columns is None else self._joined[list(columns)]
+            return whole[mask]
+        # the table is not joined: take the rows from each segment, labelled as in the
+        # whole table (numbered from 0, as a concatenation that ignores the parts'
+        # indexes numbers it)
         segments = [self._joined, *self._parts[self._joined_parts :]]
-        pieces: list[pd.DataFrame] = []
-        offset = 0
-        for segment in segments:
-            at = np.flatnonzero(mask[offset : offset + len(segment)])
-            if len(at) or not self._uniform:
-                pieces.append(segment.take(at))
-            offset += len(segment)
+        ends = np.cumsum([len(segment) for segment in segments]).tolist()
+        taken = [
+            np.flatnonzero(mask[end - len(segment) : end])
+            for segment, end in zip(segments, ends, strict=True)
+        ]
+        labels = pd.RangeIndex(ends[-1])[mask]
+        used = [k for k, at in enumerate(taken) if len(at)]
+        if len(used) <= 1:
+            # most selections take the rows of one segment: no concatenation when that
+            # segment has the columns and dtypes of the whole table
+            k = used[0] if used else 0
+            if segments[k].dtypes.equals(self._joined_dtypes()):
+                return _columns(segments[k], columns).take(taken[k]).set_axis(labels)
+        # every segment is kept (empty or not) when the parts' dtypes differ, so that the
+        # result has the dtypes of the whole table
+        pieces = [
+            _columns(segment, columns, strict=False).take(at)
+            for segment, at in zip(segments, taken, strict=True)
+            if len(at) or not self._uniform
+        ]
         if not pieces:
-            pieces.append(self._joined.iloc[:0])
-        taken = pieces[0] if len(pieces) == 1 else pd.concat(pieces)
-        return taken.set_axis(pd.RangeIndex(offset)[mask])
+            pieces.append(_columns(self._joined, columns).iloc[:0])
+        joined = pieces[0] if len(pieces) == 1 else pd.concat(pieces)
+        if columns is not None:
+            joined = joined[list(columns)]  # columns a part lacks come back (all missing)
+        return joined.set_axis(labels)
+
+    def _joined_dtypes(self) -> pd.Series:
+        """The dtypes :attr:`frame` will have: a row of each segment concatenated.
+
+        A concatenation's dtypes follow from its pieces' dtypes (and which of them are
+        empty), not from their values, so one row of each tells them.
+        """
+        if self._dtypes is None:
+            pending = self._parts[self._joined_parts :]
+            heads = [self._joined.iloc[:1], *(part.iloc[:1] for part in pending)]
+            self._dtypes = pd.concat(heads, ignore_index=True).dtypes
+        return self._dtypes
+
+    def selection(
+        self, key: Hashable, select: Callable[[], pd.DataFrame]
+    ) -> pd.DataFrame:
+        """``select()``, or the frame it returned for ``key`` since rows were last appended.
+
+        Each caller gets its own shallow copy: with copy-on-write, changing it (even in
+        place) changes neither the kept frame nor other callers' copies.
+        """
+        if not _copy_on_write():  # pandas 2 without it: a copy would share writes
+            return select()
+        found = self._selections.get(key)
+        if found is None:
+            found = select()
+            if len(found) <= _KEPT_ROWS * len(self) - self._selected_rows:
+                self._selections[key] = found
+                self._selected_rows += len(found)
+        return found.copy(deep=False)
 
     def test(
         self, column: str, test: Callable[[pd.Series], pd.Series]
@@ -216,7 +282,7 @@ class FactTable:
         wanted = self._entity_codes.get(key, np.zeros(0, dtype=bool))
         if len(wanted) < len(subjects):
             new = subjects[len(wanted) :]
-            seen = np.fromiter((s in found for s in new), dtype=bool, count=len(new))
+            seen = np.fromiter(map(found.__contains__, new), dtype=bool, count=len(new))
             wanted = self._entity_codes[key] = np.concatenate([wanted, seen])
         mask: npt.NDArray[np.bool_] = np.append(wanted, False)[codes]  # -1: no subject
         return mask
@@ -231,10 +297,21 @@ class FactTable:
                 if column not in frame.columns:  # a column the concatenation fills with NaN
                     pieces.append(np.full(len(frame), -1, dtype=np.intp))
                     continue
-                local, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+                # an object array hashes faster than pandas' string array (same codes)
+                values_of = frame[column].to_numpy(dtype=object)
+                local, uniques = pd.factorize(values_of, use_na_sentinel=True)
+                distinct = uniques.tolist()
+                if not values:
+                    # the first values coded (most of them): their codes are the shared ones
+                    lookup.update(zip(distinct, range(len(distinct)), strict=True))
+                    if len(lookup) == len(distinct):
+                        values.extend(distinct)
+                        pieces.append(np.asarray(local, dtype=np.intp))
+                        continue
+                    lookup.clear()
                 # local codes -> codes shared by all parts; the -1 appended keeps missing -1
                 shared: list[int] = []
-                for value in uniques.tolist():
+                for value in distinct:
                     code = lookup.get(value)
                     if code is None:
                         code = lookup[value] = len(values)
@@ -244,6 +321,38 @@ class FactTable:
             codes = np.concatenate(pieces)
             self._codes[column] = (codes, len(self._parts))
         return codes, lookup
+
+
+def _copy_on_write() -> bool:
+    """Whether pandas copies shared data before writing to it (always, from pandas 3)."""
+    return int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write") is True
+
+
+def _columns(
+    frame: pd.DataFrame, columns: Sequence[str] | None, *, strict: bool = True
+) -> pd.DataFrame:
+    """``frame[columns]`` (all of them for None; ``strict=False``: those it has)."""
+    if columns is None:
+        return frame
+    return frame[[c for c in columns if strict or c in frame.columns]]
+
+
+def _equals(column: pd.Series, value: Any) -> pd.Series:
+    """Per row, whether ``column`` holds ``value`` (as ``isin([value])``: missing is False)."""
+    return pd.Series(column.to_numpy(dtype=object) == value, index=column.index)
+
+
+def _selection_key(selector: Selector) -> Hashable:
+    """The selector's fields as a hashable key (a string or a list as a tuple: ``"a"``
+    selects what ``["a"]`` selects)."""
+    return tuple(
+        (name, (value,) if isinstance(value, str) else _hashable(value))
+        for name, value in selector.model_dump().items()
+    )
+
+
+def _hashable(value: Any) -> Hashable:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _entity_set(registries: Registries, how: str, names: tuple[str, ...]) -> set[str]:
@@ -285,19 +394,34 @@ class RuleContext:
     def facts(self, frame: pd.DataFrame) -> None:
         self.table = FactTable(frame, self.registries)
 
-    def select(self, selector: Selector | None) -> pd.DataFrame:
-        """Rows of the normalised table that match the selector."""
+    def select(
+        self, selector: Selector | None, *, columns: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Rows of the normalised table that match the selector.
+
+        ``columns``: only these columns of them (for a rule that reads a few; it spares
+        taking the others).
+        """
         if selector is None:
-            return self.facts
+            return self.facts if columns is None else self.facts[list(columns)]
+        table = self.table
+        if columns is not None:
+            return table.rows(self._mask(selector), columns)
+        return table.selection(_selection_key(selector), lambda: table.rows(self._mask(selector)))
+
+    def _mask(self, selector: Selector) -> npt.NDArray[np.bool_]:
         table = self.table
         mask = np.ones(len(table), dtype=bool)
         for column in ("id", "source", "subject", "metric", "period", "unit", "qualifier"):
             values = _as_list(getattr(selector, column))
-            if values is not None:
-                if column in _CODED_COLUMNS:
-                    mask &= table.isin(column, values)
-                else:
-                    mask &= table.test(column, partial(pd.Series.isin, values=values))
+            if values is None:
+                continue
+            if column in _CODED_COLUMNS:
+                mask &= table.isin(column, values)
+            elif len(values) == 1:  # one id: comparing is cheaper than hashing every id
+                mask &= table.test(column, partial(_equals, value=values[0]))
+            else:
+                mask &= table.test(column, partial(pd.Series.isin, values=values))
         if selector.member_of is not None:
             mask &= table.of_entities("member_of", (selector.member_of,))
         kinds = _as_list(selector.subject_kind)
@@ -305,7 +429,7 @@ class RuleContext:
             mask &= table.of_entities("subject_kind", tuple(kinds))
         if selector.derived is not None:
             mask &= table.test("derived", partial(pd.Series.eq, other=selector.derived))
-        return table.rows(mask)
+        return mask
 
     def factor(self, unit: str) -> float:
         return self.registries.units[unit].factor
@@ -319,6 +443,9 @@ class RuleResult:
 
 def empty_outcomes() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in OUTCOME_COLUMNS})
+
+
+_STATUSES = np.array(["ok", "discrepancy", "undefined"], dtype=object)
 
 
 def outcomes(
@@ -336,8 +463,12 @@ def outcomes(
     (undefined operands give ``undefined``).
     """
     n = len(facts)
-    status = np.where(
-        comparison.undefined, "undefined", np.where(comparison.consistent, "ok", "discrepancy")
+    # picked from three string objects: a numpy string array would become a new Python
+    # string per row in the frame (an empty one keeps the string dtype, though)
+    status = (
+        _STATUSES[np.where(comparison.undefined, 2, np.where(comparison.consistent, 0, 1))]
+        if n
+        else np.array([], dtype=str)
     )
     frame = pd.DataFrame(
         {
@@ -407,18 +538,22 @@ def derived_facts(
     n = len(subject)
     first = ctx.derived_counter[0]
     ctx.derived_counter[0] += n
-    factors = np.array([ctx.factor(u) for u in unit], dtype=float) if n else np.zeros(0)
-    dims = [ctx.registries.units[u].dimension for u in unit]
+    units = list(unit)
+    # each distinct unit is looked up once, and the rows' values are gathered in C
+    factor_of = {u: ctx.factor(u) for u in dict.fromkeys(units)}
+    dimension_of = {u: ctx.registries.units[u].dimension for u in factor_of}
+    factors = np.array(list(map(factor_of.__getitem__, units)), dtype=float) if n else np.zeros(0)
+    dims = list(map(dimension_of.__getitem__, units))
     return pd.DataFrame(
         {
-            "id": [f"{ctx.rule.id}#{first + i + 1}" for i in range(n)],
+            "id": list(map(f"{ctx.rule.id}#".__add__, map(str, range(first + 1, first + n + 1)))),
             "source": ["derived"] * n,
             "quote": list(explanation),
             "subject": list(subject),
             "metric": list(metric),
             "period": list(period),
             "value": [""] * n,
-            "unit": list(unit),
+            "unit": units,
             "qualifier": ["derived"] * n,
             "_file": [ctx.rule.file] * n,
             "_line": [ctx.rule.line or 0] * n,
@@ -438,10 +573,19 @@ def derived_facts(
     )
 
 
+#: rows handled at a time where the ids of each row are read in several passes: the
+#: id strings of a selection lie all over memory, and a chunk's stay in the CPU cache
+#: between passes (two to three times faster than whole columns at a time)
+CHUNK_ROWS = 2048
+
+
 def origin(frame: pd.DataFrame) -> list[tuple[str, ...]]:
     """For each row, the stated facts behind it: itself, or what it was derived from."""
     # zip builds the one-id tuples of stated facts in C; derived rows are few
-    found: list[tuple[str, ...]] = list(zip(frame["id"].tolist()))
+    ids = frame["id"].to_numpy(dtype=object)
+    found: list[tuple[str, ...]] = []
+    for start in range(0, len(ids), CHUNK_ROWS):
+        found += zip(ids[start : start + CHUNK_ROWS].tolist())
     sources = frame["derived_from"].to_numpy()
     for k in np.flatnonzero(frame["derived"].to_numpy(dtype=bool)).tolist():
         found[k] = tuple(sources[k])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import itemgetter
+from itertools import compress, count
+from operator import add, eq, itemgetter
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from factlint.interval import Interval
-from factlint.rules.base import empty_outcomes, unverifiable
+from factlint.rules.base import CHUNK_ROWS, empty_outcomes, unverifiable
 
 #: the columns of the normalised table a kind carries through its joins
 FACT_COLUMNS = (
@@ -84,18 +85,36 @@ def derived_from_any(
 
 def joined_ids(*groups: Sequence[tuple[str, ...]]) -> list[tuple[str, ...]]:
     """Row by row, the ids of several origin lists, in order and without repeats."""
-    if not all(len(g) and set(map(len, g)) == {1} for g in groups):
-        return [_unique(sum(row, ())) for row in zip(*groups, strict=True)]
-    # every row of every list is one stated fact: compare the ids as arrays, and
-    # remove repeats only in the rows that have some
-    single = [list(map(itemgetter(0), g)) for g in groups]
-    rows = list(zip(*single, strict=True))
-    arrays = [np.asarray(ids, dtype=object) for ids in single]
-    repeats = np.zeros(len(rows), dtype=bool)
-    for i, first in enumerate(arrays):
-        for second in arrays[i + 1 :]:
-            repeats |= first == second
-    for k in np.flatnonzero(repeats).tolist():
+    sizes = {len(g) for g in groups}
+    if len(sizes) > 1:
+        raise ValueError(f"joined_ids: lists of different lengths {sorted(sizes)}")
+    n = sizes.pop() if sizes else 0
+    rows: list[tuple[str, ...]] = []
+    # a chunk of rows at a time, so that its ids stay in the CPU cache between passes
+    for start in range(0, n, CHUNK_ROWS):
+        rows += _joined_chunk([g[start : start + CHUNK_ROWS] for g in groups])
+    return rows
+
+
+def _joined_chunk(groups: list[Sequence[tuple[str, ...]]]) -> list[tuple[str, ...]]:
+    if all(set(map(len, g)) == {1} for g in groups):
+        # every row of every list is one stated fact: the ids are compared list by list
+        single = [list(map(itemgetter(0), g)) for g in groups]
+        rows = list(zip(*single, strict=True))
+        repeats: list[int] = []
+        for i, first in enumerate(single):
+            for second in single[i + 1 :]:
+                if any(map(eq, first, second)):  # rare: only then are the rows found
+                    repeats += compress(count(), map(eq, first, second))
+    else:
+        # rows joined tuple by tuple (in C); a row repeats an id when its set is shorter
+        rows = list(groups[0]) if len(groups) == 1 else list(map(add, groups[0], groups[1]))
+        for group in groups[2:]:
+            rows = list(map(add, rows, group))
+        lengths = np.fromiter(map(len, rows), dtype=np.intp, count=len(rows))
+        distinct = np.fromiter(map(len, map(set, rows)), dtype=np.intp, count=len(rows))
+        repeats = np.flatnonzero(lengths != distinct).tolist()
+    for k in repeats:
         rows[k] = _unique(rows[k])
     return rows
 
@@ -161,16 +180,30 @@ def joint_codes(
     non-negative integers (at most the number of rows).
     """
     l_key, r_key = (codes + 1 for codes in shared_codes(left[0], right[0]))
+    high = int(max(l_key.max(initial=0), r_key.max(initial=0)))
     for l_column, r_column in zip(left[1:], right[1:], strict=True):
         l_code, r_code = shared_codes(l_column, r_column)
-        # shift by one so that a missing value (-1) is a code like any other, and
-        # renumber after each column so that the keys stay small
+        # shift by one so that a missing value (-1) is a code like any other; the keys
+        # are renumbered (hashed) once at the end, or before they could overflow
         width = int(max(l_code.max(initial=-1), r_code.max(initial=-1))) + 2
-        codes, _ = pd.factorize(
-            np.concatenate([l_key * width + l_code + 1, r_key * width + r_code + 1])
-        )
-        l_key, r_key = codes[: len(l_key)].astype(np.int64), codes[len(l_key) :].astype(np.int64)
-    return l_key, r_key
+        if (high + 1) * width >= _KEY_LIMIT:
+            l_key, r_key = _renumbered(l_key, r_key)
+            high = int(max(l_key.max(initial=0), r_key.max(initial=0)))
+        l_key, r_key = l_key * width + l_code + 1, r_key * width + r_code + 1
+        high = high * width + width - 1
+    return _renumbered(l_key, r_key) if len(left) > 1 else (l_key, r_key)
+
+
+#: combined keys stay below this (int64)
+_KEY_LIMIT = 1 << 62
+
+
+def _renumbered(
+    l_key: npt.NDArray[np.int64], r_key: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The keys numbered 0, 1, ... in order of first appearance (left, then right)."""
+    codes, _ = pd.factorize(np.concatenate([l_key, r_key]))
+    return codes[: len(l_key)].astype(np.int64), codes[len(l_key) :].astype(np.int64)
 
 
 def expand_ranges(

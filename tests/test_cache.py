@@ -167,3 +167,19 @@ def test_a_broken_quote_is_reported_on_every_warm_run(
     runs = [summary(bundled_project, cache) for _ in range(3)]
     assert runs[0] == runs[1] == runs[2] == summary(bundled_project, None)
     assert "FL021" in [f[0] for f in runs[2]]
+
+
+def test_a_value_broken_after_a_warm_run_fails_the_schema_again(
+    bundled_project: Path, tmp_path: Path
+) -> None:
+    """The schema's cached pass covers the files it was made from, and nothing else."""
+    cache = Cache(tmp_path / "cache")
+    assert not [f for f in summary(bundled_project, cache) if f[0] == "FL006"]
+    assert summary(bundled_project, cache) == summary(bundled_project, None)
+    assert any(p.name.startswith("schema-") for p in (tmp_path / "cache").iterdir())
+    table = bundled_project / "facts" / "scio-2024-09-10.csv"
+    frame = pd.read_csv(table, dtype=str, keep_default_na=False)
+    frame.loc[0, "value"] = "twelve"
+    frame.to_csv(table, index=False)
+    broken = [f for f in summary(bundled_project, cache) if f[0] == "FL006"]
+    assert [f[2] for f in broken] == [(frame.loc[0, "id"],)]

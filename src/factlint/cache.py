@@ -23,7 +23,7 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -48,6 +48,15 @@ def default_directory() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
     base = Path(xdg) if xdg else Path.home() / ".cache"
     return base / "factlint"
+
+
+def inputs_digest(digests: Mapping[str, str], keep: Callable[[str], bool]) -> str:
+    """One digest of the inputs (project path -> SHA-256, as ``Project.inputs``) that
+    ``keep`` selects: an entry keyed by it misses when any of them changes."""
+    joined = hashlib.sha256()
+    for path in sorted(p for p in digests if keep(p)):
+        joined.update(f"{path}\0{digests[path]}\n".encode("utf-8", "surrogatepass"))
+    return joined.hexdigest()
 
 
 @functools.cache

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from factlint import interval, quantity
-from factlint.cache import Cache, generation
+from factlint.cache import Cache, generation, inputs_digest
 from factlint.cache import current as current_cache
 from factlint.findings import Finding, Severity, Status
 from factlint.quantity import Quantity, find_quantities, format_quantity
@@ -151,10 +151,7 @@ def _table_keys(files: list[str], digests: Mapping[str, str]) -> dict[str, str]:
     same sources passes again without a row being hashed. Any source edit
     changes every key, and the rows then go through the per-row keys.
     """
-    sources = hashlib.sha256()
-    for path in sorted(p for p in digests if p.startswith("facts/sources/")):
-        sources.update(f"{path}\0{digests[path]}\n".encode("utf-8", "surrogatepass"))
-    texts = sources.hexdigest()
+    texts = inputs_digest(digests, lambda path: path.startswith("facts/sources/"))
     return {
         name: hashlib.sha256(f"{name}\0{digests[name]}\0{texts}".encode("utf-8", "surrogatepass"))
         .hexdigest()

@@ -14,7 +14,6 @@ cases become the findings.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -25,7 +24,7 @@ import pandas as pd
 
 from factlint import period, project, quantity, registry, tables, yamlio
 from factlint.cache import current as current_cache
-from factlint.cache import generation
+from factlint.cache import generation, inputs_digest
 from factlint.findings import Finding, Severity, Status
 from factlint.period import period_bounds
 from factlint.quantity import QUALIFIERS
@@ -374,15 +373,14 @@ def _passed_before(facts: pd.DataFrame, digests: Mapping[str, str] | None) -> st
     files = set(facts[FILE_COLUMN].unique().tolist())
     if not files <= set(digests):
         return None
-    read = hashlib.sha256()
-    for path in sorted(digests):
-        if path.startswith(_FACTS_DIR) and "/" not in path[len(_FACTS_DIR):]:
-            read.update(f"{path}\0{digests[path]}\n".encode("utf-8", "surrogatepass"))
+    read = inputs_digest(
+        digests, lambda path: path.startswith(_FACTS_DIR) and "/" not in path[len(_FACTS_DIR) :]
+    )
     code = generation(
         sys.modules[__name__], period, quantity, registry, tables, project, yamlio,
         extra=f"{pd.__version__} {np.__version__} {sys.version}",
     )
-    return f"schema-{code}-{read.hexdigest()}.json"
+    return f"schema-{code}-{read}.json"
 
 
 _FACTS_DIR = "facts/"

@@ -312,3 +312,9 @@ def concat_outcomes(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
         return empty_outcomes()
     return pd.concat(kept, ignore_index=True)
 
+
+def marked(n: int, positions: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
+    """Per position 0..n-1, whether it is among ``positions``."""
+    mask = np.zeros(n, dtype=bool)
+    mask[positions] = True
+    return mask

@@ -36,6 +36,7 @@ from factlint.rules.frames import (
     join_side,
     joined_ids,
     joint_codes,
+    marked,
     prefixed,
     written_interval,
 )
@@ -409,8 +410,8 @@ def check(ctx: RuleContext, params: GrowthParams) -> RuleResult:
         values = current.take(pair_c).rows(), previous.take(pair_p).rows()
         results.append(_checks(ctx, changes, *values))
 
-    has_current = _marked(len(growth), current.change)
-    has_previous = _marked(len(growth), previous.change)
+    has_current = marked(len(growth), current.change)
+    has_previous = marked(len(growth), previous.change)
     results.append(_missing(ctx, growth[~has_current & ~has_previous], "neither value is given"))
     results.append(
         _missing(
@@ -440,10 +441,3 @@ def check(ctx: RuleContext, params: GrowthParams) -> RuleResult:
             _missing(ctx, growth[current_only], "only the {cur} value is given, not the {prev} one")
         )
     return RuleResult(outcomes=concat_outcomes(results), derived=derived)
-
-
-def _marked(n: int, positions: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
-    """Per position 0..n-1, whether it is among ``positions``."""
-    mask = np.zeros(n, dtype=bool)
-    mask[positions] = True
-    return mask

@@ -32,6 +32,7 @@ from factlint.rules.frames import (
     equi_join,
     joined_ids,
     joint_codes,
+    marked,
     nondiscrepancy,
     written_interval,
 )
@@ -463,7 +464,7 @@ def _quotes_its_part(
     # the period, matched by the join of the parts already (but for a missing one)
     for column in ("start", "end"):
         witness &= parts.values(column) == shares[column].to_numpy()[s]
-    return _marked(len(shares), s[witness])
+    return marked(len(shares), s[witness])
 
 
 def _looked_up(
@@ -487,13 +488,6 @@ def _host(entities: Mapping[str, Entity], subject: str) -> Any:
     return np.nan if entity is None or entity.host is None else entity.host
 
 
-def _marked(n: int, at: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
-    """Per position 0..n-1, whether it is in ``at``."""
-    marked = np.zeros(n, dtype=bool)
-    marked[at] = True
-    return marked
-
-
 def _named_as(
     shares: pd.DataFrame, at: npt.NDArray[np.intp], among: npt.NDArray[np.bool_]
 ) -> npt.NDArray[np.bool_]:
@@ -502,7 +496,7 @@ def _named_as(
     Outcomes name shares by id; the shares at ``at`` are marked by position, and
     only the others of ``among`` (usually none) are looked up by id.
     """
-    named = _marked(len(shares), at) & among
+    named = marked(len(shares), at) & among
     rest = np.flatnonzero(among & ~named)
     if len(rest) and len(at):
         ids = shares["id"].to_numpy(dtype=object)
@@ -618,7 +612,7 @@ def check(ctx: RuleContext, params: ShareParams) -> RuleResult:
         if len(flagging):
             results.append(_mismatch_outcomes(ctx, shares, flagging, other))
 
-    has_part, has_whole = _marked(len(shares), parts.share), _marked(len(shares), wholes.share)
+    has_part, has_whole = marked(len(shares), parts.share), marked(len(shares), wholes.share)
     unknown_whole = shares["whole_subject"].isna().to_numpy()
     lonely = ~has_part | unknown_whole
     no_part = shares[lonely & ~_named_as(shares, flagging, lonely)]

@@ -17,6 +17,12 @@ from factlint.report.emit import emit
 
 DEFAULT_REPORT = Path("reports") / "index.html"
 
+#: the last check's result and report data, held until the process exits. The CLI
+#: ends without teardown (``cli.entry``); freeing a million-row fact base object by
+#: object when this function returns would cost a fifth of a second for nothing.
+#: Holding only the last run keeps a library caller's memory bounded.
+_last_run: list[object] = []
+
 
 def _apply_baseline(result: RunResult, baseline: Path) -> tuple[set[str], dict[str, Any]]:
     """Mark what the baseline knows; add FL070 for its stale entries."""
@@ -61,6 +67,7 @@ def run_check_command(
     if baseline is not None:
         known, about = _apply_baseline(result, baseline)
     data = report_data(result, threshold, baselined=known, baseline=about)
+    _last_run[:] = [result, data]
     if earlier is not None and compare_with is not None:
         data["comparison"] = compare(
             earlier, data, old_label=str(compare_with), new_label="this run"

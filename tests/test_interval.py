@@ -14,7 +14,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from factlint.interval import Interval, compare, format_interval, written
+from factlint.interval import Interval, _read_texts, _Readings, compare, format_interval, written
 
 INF = math.inf
 FAST = settings(max_examples=200, deadline=None)
@@ -332,6 +332,53 @@ decimals_text = st.builds(
     st.integers(0, 10**7),
     st.text("0123456789", max_size=4),
 )
+
+
+# the texts a fact table holds, and texts close to them that the readers might confuse
+figure_like = st.one_of(
+    st.from_regex(r"[-+]?[0-9]{0,5}(\.[0-9]{0,3})?", fullmatch=True),
+    st.text("0123456789-+. ", max_size=12),
+    st.text("0123456789-+.e\u2212\u2013~\t\x00\u00a0\u0663a", max_size=12),
+    st.builds(
+        lambda y, m, d: f"{y:04d}-{m:02d}" + ("" if d is None else f"-{d:02d}"),
+        st.integers(0, 9999),
+        st.integers(0, 19),
+        st.none() | st.integers(0, 39),
+    ),
+    st.sampled_from(["1" * 15, "9" * 16, "-0", "+0.0", "02.1", "2013.5", "1" * 24, "1" * 25, "5\x00", "2013-09\x00"]),
+)
+
+
+def _same_readings(a: _Readings, b: _Readings) -> bool:
+    for name in ("number", "signed", "decimals", "year", "month", "first", "last"):
+        x, y = getattr(a, name), getattr(b, name)
+        if x.dtype.kind == "f":
+            # NaN where the other is NaN, equal elsewhere, and -0.0 is not 0.0
+            if not (np.array_equal(x, y, equal_nan=True) and (np.signbit(x) == np.signbit(y)).all()):
+                return False
+        elif not np.array_equal(x, y):
+            return False
+    return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.one_of(figure_like, st.none(), st.just(float("nan"))), max_size=40))
+def test_reading_by_arithmetic_agrees_with_the_patterns(texts: list[object]) -> None:
+    """The vectorised reader of plain decimals and ISO dates says what the regular
+    expressions say, down to the sign of zero and the days of an impossible date."""
+    values = np.array(texts, dtype=object)
+    assert _same_readings(_read_texts(values), _read_texts(values, arithmetic=False))
+
+
+def test_reading_by_arithmetic_knows_the_calendar() -> None:
+    days = [
+        f"{y:04d}-{m:02d}-{d:02d}"
+        for y in (0, 1, 4, 100, 1600, 1900, 1970, 2000, 2023, 2024, 2100, 9999)
+        for m in range(0, 14)
+        for d in range(0, 33)
+    ]
+    values = np.array(days + [d[:7] for d in days[::33]] + [f"{y:04d}" for y in range(0, 10000, 37)])
+    assert _same_readings(_read_texts(values), _read_texts(values, arithmetic=False))
 
 
 @FAST

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
+from factlint.cache import Cache, using
 from factlint.provenance import check_provenance, normalise
 
 SOURCE = {
@@ -57,3 +60,52 @@ def test_missing_source_text_is_one_finding_per_source() -> None:
     frame["source"] = "gone"
     found = check_provenance(frame, SOURCE)
     assert [(f.code, f.facts) for f in found] == [("FL020", ("a", "b"))]
+
+
+# -- the cache: a table that passed whole is skipped, and only such a table -----------------
+
+
+def _run(frame: pd.DataFrame, digests: dict[str, str], cache: Cache) -> list[tuple[str, tuple[str, ...]]]:
+    with using(cache):
+        found = check_provenance(frame, SOURCE, digests=digests)
+    return [(f.code, f.facts) for f in found]
+
+
+def _two_tables() -> pd.DataFrame:
+    frame = facts(
+        ("a", "trade reached 4.1 trillion yuan", "4.1", "trillion yuan", "exact"),
+        ("b", "Less than 0.4% of land", "0.4", "percent", "less_than"),
+        ("c", "x 1", "1", "count", "exact"),
+    )
+    frame.loc[1:, "_file"] = "facts/u.csv"
+    frame.loc[2, "source"] = "gone"  # no text: FL020
+    return frame
+
+
+DIGESTS = {"facts/t.csv": "t1", "facts/u.csv": "u1", "facts/sources/s.txt": "s1"}
+
+
+def test_a_missing_source_text_is_reported_on_every_warm_run(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    frame = _two_tables()
+    cold = [(f.code, f.facts) for f in check_provenance(frame, SOURCE)]
+    assert cold == [("FL020", ("c",))]
+    assert _run(frame, DIGESTS, cache) == _run(frame, DIGESTS, cache) == cold
+
+
+def test_a_table_edited_after_a_warm_run_is_read_again(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    frame = _two_tables().iloc[:2]
+    assert _run(frame, DIGESTS, cache) == []
+    assert _run(frame, DIGESTS, cache) == []  # every table passed whole: nothing read
+    frame.loc[0, "quote"] = "trade reached 4.2 trillion yuan"
+    edited = {**DIGESTS, "facts/t.csv": "t2"}
+    assert _run(frame, edited, cache) == [("FL021", ("a",))]
+    assert _run(frame, edited, cache) == [("FL021", ("a",))]
+
+
+def test_blank_quotes_and_rows_without_a_source_are_not_read(tmp_path: Path) -> None:
+    frame = facts(("a", "  \n", "9", "count", "exact"), ("b", "no such words", "9", "count", "exact"))
+    frame.loc[1, "source"] = ""
+    assert check_provenance(frame, SOURCE) == []
+    assert _run(frame, DIGESTS, Cache(tmp_path)) == _run(frame, DIGESTS, Cache(tmp_path)) == []

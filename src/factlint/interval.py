@@ -394,10 +394,8 @@ def written(
     # a fact table repeats its figures: each distinct text and qualifier is read once,
     # the interval of each distinct combination of text, qualifier, tolerance and flags
     # is worked out once, and the rows gather theirs by their code
-    codes, distinct = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=False)
-    q_codes, q_distinct = pd.factorize(
-        pd.Series(_broadcast(qualifier, n, object), dtype=object), use_na_sentinel=False
-    )
+    codes, distinct = _factorize(texts)
+    q_codes, q_distinct = _factorize(_broadcast(qualifier, n, object))
     if np.ndim(approx_tolerance) == 0:
         t_codes, tolerances = np.zeros(n, dtype=np.intp), np.array([approx_tolerance], float)
     else:
@@ -412,13 +410,12 @@ def written(
     )
     n_q, n_t = max(len(q_distinct), 1), max(len(tolerances), 1)
     key = ((codes.astype(np.int64) * n_q + q_codes) * n_t + t_codes) * 8 + flags
-    rows, combos = pd.factorize(key)
-    combo = np.asarray(combos, dtype=np.int64)
+    rows, combo = _factorize_keys(key, len(distinct) * n_q * n_t * 8)
     flag, rest = combo % 8, combo // 8
     iv = _written_distinct(
-        pd.Series(distinct, dtype=object),
+        distinct,
         rest // (n_t * n_q),
-        np.asarray(q_distinct, dtype=object),
+        q_distinct,
         rest // n_t % n_q,
         discrete=flag >= 4,
         can_be_negative=flag % 4 < 2,
@@ -428,8 +425,215 @@ def written(
     return iv.take(rows)
 
 
+def _factorize(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
+    """Codes and distinct values, every missing value (None, NaN, <NA>) being one, None.
+
+    Every missing value reads as nothing, so they may share a code; and letting
+    pandas set them aside (its -1) spares it a scan of every row for them, half
+    the cost of factorising a million texts.
+    """
+    codes, uniques = pd.factorize(values)
+    distinct = np.asarray(uniques, dtype=object)
+    missing = codes < 0
+    if missing.any():
+        codes = np.where(missing, len(distinct), codes)
+        distinct = np.append(distinct, np.array([None], dtype=object))
+    return codes, distinct
+
+
+def _factorize_keys(
+    keys: npt.NDArray[np.int64], bound: int
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
+    """Codes and distinct values of non-negative ``keys`` below ``bound`` (in ascending order).
+
+    When the keys are dense, a table of every possible key finds them without
+    hashing (three times faster than :func:`pandas.factorize` on a million rows).
+    """
+    if bound > 2 * len(keys) + 1024:
+        codes, uniques = pd.factorize(keys)
+        return codes, np.asarray(uniques, dtype=np.int64)
+    seen = np.zeros(bound, dtype=bool)
+    seen[keys] = True
+    distinct = np.flatnonzero(seen)
+    slot = np.empty(bound, dtype=np.intp)
+    slot[distinct] = np.arange(len(distinct))
+    return slot[keys], distinct.astype(np.int64)
+
+
+#: texts longer than this are read by the patterns alone (no figure or date is)
+_SHORT = 24
+#: the most digits read by arithmetic: every integer up to 10**15 is exact in a double
+_MAX_DIGITS = 15
+_ZERO, _NINE, _MINUS, _PLUS, _POINT = (ord(c) for c in "09-+.")
+_POWERS_OF_TEN = 10.0 ** np.arange(_SHORT + 1)
+
+
+@dataclass(frozen=True)
+class _Readings:
+    """What each of a list of texts says as a plain number (``_SINGLE``) and as a date (``_DATE``).
+
+    ``signed`` and ``decimals`` are the number's digits as one signed integer
+    mantissa and how many of them follow the point; ``first`` and ``last`` the
+    days the date spans (days since 1970-01-01, NaN where it names no real day).
+    """
+
+    number: BoolArray
+    signed: FloatArray
+    decimals: FloatArray
+    year: BoolArray
+    month: BoolArray
+    first: FloatArray
+    last: FloatArray
+
+    def replaced(self, at: npt.NDArray[np.intp], other: _Readings) -> _Readings:
+        """These readings, with those at positions ``at`` taken from ``other``."""
+
+        def put(mine: npt.NDArray[Any], theirs: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            out = mine.copy()
+            out[at] = theirs
+            return out
+
+        return _Readings(*(put(getattr(self, f), getattr(other, f)) for f in _READING_FIELDS))
+
+
+_READING_FIELDS = ("number", "signed", "decimals", "year", "month", "first", "last")
+
+
+def _read_texts(texts: npt.NDArray[np.object_], *, arithmetic: bool = True) -> _Readings:
+    """The readings of each text: by character arithmetic where the text has one of the
+    shapes nearly every figure has, by the patterns otherwise (``arithmetic=False``: always).
+
+    Both give the same readings (tests/test_interval.py compares them); the arithmetic
+    costs a few nanoseconds a character where pandas' ``str.extract`` costs microseconds
+    a text.
+    """
+    if not arithmetic:
+        return _read_by_pattern(texts)
+    plain, readings = _read_plain(texts)
+    others = np.flatnonzero(~plain)
+    if len(others):
+        readings = readings.replaced(others, _read_by_pattern(texts[others]))
+    return readings
+
+
+def _read_by_pattern(texts: npt.NDArray[np.object_]) -> _Readings:
+    """The readings by the regular expressions ``_SINGLE`` and ``_DATE`` (the reference)."""
+    # StringDtype turns None/NaN into <NA>, which every pattern rejects
+    text = pd.Series(texts, dtype=object).astype("string")
+    single = text.str.extract(_SINGLE)
+    signed, decimals = _mantissa(single["sign"], single["int"], single["frac"])
+    dates = text.str.extract(_DATE)
+    first, last = _day_numbers(dates["y"], dates["m"], dates["d"])
+    return _Readings(
+        number=single["int"].notna().to_numpy(dtype=bool),
+        signed=signed,
+        decimals=decimals,
+        year=dates["y"].notna().to_numpy(dtype=bool),
+        month=dates["m"].notna().to_numpy(dtype=bool),
+        first=first,
+        last=last,
+    )
+
+
+def _read_plain(texts: npt.NDArray[np.object_]) -> tuple[BoolArray, _Readings]:
+    """Readings of the texts shaped as a decimal (``-15.2``, ``+3``, ``3500``, at most 15
+    digits) or an ISO date (``2013-09``, ``2013-09-29``), by arithmetic on their characters.
+
+    The first result marks those texts; the others are left to :func:`_read_by_pattern`.
+    """
+    n = len(texts)
+    # one row of character codes per text, padded with 0 (no character read here). A long
+    # text, a non-str and a text with NUL (numpy would drop a trailing one, which the
+    # patterns refuse) are left to the patterns, as an empty text here.
+    short = [t if type(t) is str and len(t) <= _SHORT and "\0" not in t else "" for t in texts]
+    chars = np.array(short, dtype=f"<U{_SHORT}")
+    length = np.char.str_len(chars)
+    width = max(int(length.max(initial=0)), 1)
+    code = chars.view(np.uint32).reshape(n, _SHORT)[:, :width]
+    position = np.arange(width)
+    inside = position < length[:, None]
+    digit = (code >= _ZERO) & (code <= _NINE)
+    point = code == _POINT
+    minus = code[:, 0] == _MINUS
+    signed = minus | (code[:, 0] == _PLUS)
+    n_points = point.sum(axis=1)
+    point_at = point.argmax(axis=1)
+    start = signed.astype(np.intp)
+
+    # a decimal: an optional sign, digits, and optionally a point followed by digits
+    body = digit | point
+    body[:, 0] |= signed
+    before = np.cumsum(digit, axis=1, dtype=np.int8)  # the digits up to each position
+    n_digits = before[:, -1]
+    decimal = np.all(body | ~inside, axis=1) & (n_digits <= _MAX_DIGITS)
+    # no point: some digit; one point: digits on both sides of it
+    one_point = (n_points == 1) & (point_at > start) & (point_at < length - 1)
+    decimal &= np.where(n_points == 0, length > start, one_point)
+    # a digit's place is the number of digits after it; a mantissa of at most 15 digits
+    # is a sum of exact terms below 2**53, hence exact
+    value = np.where(digit, code - _ZERO, 0)
+    mantissa = np.sum(value * _POWERS_OF_TEN[n_digits[:, None] - before], axis=1)
+
+    # an ISO date: four digits, a dash, two digits, and optionally a dash and two more
+    full = length == 10
+    dash_here = (position == 4) | ((position == 7) & full[:, None])
+    iso = ((length == 7) | full) & np.all(
+        np.where(dash_here, code == _MINUS, digit) | ~inside, axis=1
+    )
+    dated = iso | (decimal & (length == 4) & ~signed & (n_points == 0))
+    first = np.full(n, np.nan)
+    last = first.copy()
+    at = np.flatnonzero(dated)
+    if len(at):
+        year, month, day = (_digits(value[at], i, count) for i, count in ((0, 4), (5, 2), (8, 2)))
+        first[at], last[at] = _calendar_days(
+            year, np.where(iso[at], month, 1), np.where(full[at], day, 1), iso[at], full[at]
+        )
+    readings = _Readings(
+        number=decimal,
+        signed=np.where(decimal, np.where(minus, -mantissa, mantissa), np.nan),
+        decimals=np.where(decimal & (n_points == 1), length - 1 - point_at, 0).astype(float),
+        year=dated,
+        month=iso,
+        first=first,
+        last=last,
+    )
+    return decimal | iso, readings
+
+
+def _digits(value: npt.NDArray[np.int64], at: int, count: int) -> npt.NDArray[np.int64]:
+    """The integer the ``count`` digits from position ``at`` spell (0 past the row's end)."""
+    width = value.shape[1]
+    weights = np.zeros(width, dtype=np.int64)
+    for k in range(count):
+        if at + k < width:
+            weights[at + k] = 10 ** (count - 1 - k)
+    return np.asarray(value @ weights, dtype=np.int64)
+
+
+def _calendar_days(
+    year: npt.NDArray[np.int64],
+    month: npt.NDArray[np.int64],
+    day: npt.NDArray[np.int64],
+    has_month: BoolArray,
+    has_day: BoolArray,
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`_day_numbers` of dates given as integers (month and day 1 where not written)."""
+    real = (month >= 1) & (month <= 12) & (day >= 1)
+    months = (year - 1970) * 12 + np.clip(month, 1, 12) - 1
+    month_start = months.astype("datetime64[M]")
+    first_day = month_start.astype("datetime64[D]") + (day - 1).astype("timedelta64[D]")
+    next_month = (month_start + 1).astype("datetime64[D]")
+    real &= first_day < next_month
+    year_end = (month_start.astype("datetime64[Y]") + 1).astype("datetime64[D]") - 1
+    last_day = np.where(has_day, first_day, np.where(has_month, next_month - 1, year_end))
+    first_n = np.where(real, first_day.astype(np.int64), np.nan)
+    last_n = np.where(real, last_day.astype(np.int64), np.nan)
+    return first_n.astype(np.float64), last_n.astype(np.float64)
+
+
 def _written_distinct(
-    distinct: pd.Series,
+    distinct: npt.NDArray[np.object_],
     codes: npt.NDArray[np.int64],
     q_distinct: npt.NDArray[np.object_],
     q_codes: npt.NDArray[np.int64],
@@ -442,32 +646,29 @@ def _written_distinct(
     """:func:`written` of each combination: the text ``distinct[codes]``, the qualifier
     ``q_distinct[q_codes]`` and the per-combination flags."""
     n = len(codes)
-    # StringDtype turns None/NaN into <NA>, which every pattern below rejects
-    text = distinct.astype("string")
     qual = pd.Series(q_distinct, dtype=object).astype(str).str.strip().str.lower().to_numpy()
 
     def is_qualifier(name: str) -> BoolArray:
         per_row: BoolArray = np.asarray(qual == name, dtype=bool)[q_codes]
         return per_row
 
-    def parsed(pattern: str, needed: BoolArray) -> pd.DataFrame:
-        """The groups of ``pattern`` in the texts some combination ``needed`` (NaN elsewhere)."""
-        wanted = np.zeros(len(text), dtype=bool)
-        wanted[codes[needed]] = True
-        return text[wanted].str.extract(pattern).reindex(text.index)
-
-    single = text.str.extract(_SINGLE)
-    is_single = single["int"].notna().to_numpy()[codes]
-    signed, decimals = _mantissa(single["sign"], single["int"], single["frac"])
-    x, p_lo, p_hi = _precise(signed[codes], decimals[codes], discrete)
+    read = _read_texts(distinct)
+    is_single = read.number[codes]
+    x, p_lo, p_hi = _precise(read.signed[codes], read.decimals[codes], discrete)
     size = np.abs(x)
 
-    # ranges and dates are rare: their parsers only run on the texts that may be one
+    # ranges are rare: their parser only runs on the texts that may be one
     nan = np.full(n, np.nan)
     is_range = is_qualifier("range")
     a_lo = b_hi = nan
     if is_range.any():
-        rng = parsed(_RANGE, is_range)
+        wanted = np.zeros(len(distinct), dtype=bool)
+        wanted[codes[is_range]] = True
+        # StringDtype turns None/NaN into <NA>, which the pattern rejects
+        text = pd.Series(distinct[wanted], dtype=object).astype("string")
+        rng = text.str.extract(_RANGE).set_axis(np.flatnonzero(wanted)).reindex(
+            range(len(distinct))
+        )
         a_signed, a_decimals = _mantissa(rng["a_sign"], rng["a_int"], rng["a_frac"])
         b_signed, b_decimals = _mantissa(rng["b_sign"], rng["b_int"], rng["b_frac"])
         a_value, a_lo, _ = _precise(a_signed[codes], a_decimals[codes], discrete)
@@ -475,16 +676,9 @@ def _written_distinct(
         is_range &= rng["a_int"].notna().to_numpy()[codes]
         is_range &= a_value <= b_value  # a range never runs backwards
 
-    is_date = np.zeros(n, dtype=bool)
-    first = last = nan
     # a text is a date if it has a month ("2013-09"), or is a year of a date unit
-    dashed = text.str.contains("-", regex=False).fillna(False).to_numpy(dtype=bool)[codes]
-    if dashed.any() or date_unit.any():
-        dates = parsed(_DATE, dashed | date_unit)
-        has_month = dates["m"].notna().to_numpy()[codes]
-        is_date = dates["y"].notna().to_numpy()[codes] & (has_month | date_unit) & ~is_range
-        if is_date.any():
-            first, last = (d[codes] for d in _day_numbers(dates["y"], dates["m"], dates["d"]))
+    is_date = read.year[codes] & (read.month[codes] | date_unit) & ~is_range
+    first, last = read.first[codes], read.last[codes]
 
     inf = np.inf
     floor = np.where(can_be_negative, -inf, 0.0)

@@ -62,7 +62,10 @@ def normalise_facts(
     out["start"] = bounds["start"].to_numpy()
     out["end"] = bounds["end"].to_numpy()
     out["derived"] = False
-    out["derived_from"] = [()] * len(out)
+    # filled in place: a list of a million () would be converted element by element
+    no_sources = np.empty(len(out), dtype=object)
+    no_sources.fill(())
+    out["derived_from"] = no_sources
     return out
 
 

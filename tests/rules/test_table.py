@@ -19,6 +19,7 @@ from factlint.interval import Comparison, Interval
 from factlint.normalise import normalise_facts
 from factlint.rules.base import (
     CHUNK_ROWS,
+    KIND_COLUMNS,
     FactTable,
     RuleContext,
     RuleSpec,
@@ -28,7 +29,7 @@ from factlint.rules.base import (
     origin,
     outcomes,
 )
-from factlint.rules.frames import joined_ids, joint_codes
+from factlint.rules.frames import FACT_COLUMNS, join_side, joined_ids, joint_codes, prefixed
 from tests.rules.casekit import facts_frame, registries
 
 SUBJECTS = ["z1", "z2", "z3", "country"]
@@ -129,6 +130,25 @@ def test_select_is_the_rows_its_selector_names(table: FactTable) -> None:
             whole[["id", "value"]][expected.to_numpy()],
         )
 
+
+
+def test_kinds_select_their_columns_from_stated_and_derived_rows(table: FactTable) -> None:
+    """Every column a kind reads is one of the table's, in its stated and derived rows."""
+    ctx = _context(table)
+    selector = Selector.model_validate({"metric": "amount"})
+    whole = table.frame.copy()
+    expected = whole[list(KIND_COLUMNS)][(whole["metric"] == "amount").to_numpy()]
+    assert expected["derived"].any() and not expected["derived"].all()
+    pd.testing.assert_frame_equal(ctx.select(selector, columns=KIND_COLUMNS), expected)
+
+
+def test_a_join_side_is_the_prefixed_columns_again(table: FactTable) -> None:
+    frame = table.frame
+    for columns in (FACT_COLUMNS, KIND_COLUMNS):
+        side = prefixed(frame, "g_", columns)
+        assert list(side.columns) == [f"g_{c}" for c in columns]
+        pd.testing.assert_frame_equal(join_side(side, "g_", columns), frame[list(columns)])
+    pd.testing.assert_frame_equal(prefixed(frame, "g_"), prefixed(frame, "g_", FACT_COLUMNS))
 
 def test_a_kept_selection_is_not_changed_by_its_users() -> None:
     reg = registries()

@@ -104,6 +104,32 @@ _CODED_COLUMNS = ("source", "subject", "metric", "period", "unit", "qualifier")
 #: the selections a table keeps hold at most this share of its rows (memory)
 _KEPT_ROWS = 0.5
 
+#: the columns rule kinds read: all but the quote and where a fact was written (source,
+#: note, file and line), which only findings and reports name. Taking a selection's rows
+#: costs per column, the quotes' long strings most: a kind selects these
+#: (``select(selector, columns=KIND_COLUMNS)``), or fewer.
+KIND_COLUMNS = (
+    "id",
+    "subject",
+    "metric",
+    "period",
+    "value",
+    "unit",
+    "qualifier",
+    "dimension",
+    "factor",
+    "lo",
+    "hi",
+    "lo_open",
+    "hi_open",
+    "base_lo",
+    "base_hi",
+    "start",
+    "end",
+    "derived",
+    "derived_from",
+)
+
 
 class FactTable:
     """The normalised table of a run as the rules read it, and what their selections share.

@@ -19,6 +19,7 @@ from factlint.interval import Comparison, Interval, compare, format_interval
 from factlint.normalise import base_interval
 from factlint.rules import rule_kind
 from factlint.rules.base import (
+    KIND_COLUMNS,
     Params,
     RuleContext,
     RuleResult,
@@ -216,12 +217,12 @@ def _selections(ctx: RuleContext, selectors: dict[str, Selector]) -> dict[str, p
         pooled = selectors[names[0]].model_copy(
             update={"id": [i for ids in wanted.values() for i in ids]}
         )
-        rows = ctx.select(pooled)
+        rows = ctx.select(pooled, columns=KIND_COLUMNS)
         for name, ids in wanted.items():
             frames[name] = rows[rows["id"].isin(ids).to_numpy(dtype=bool)]
     for name, selector in selectors.items():
         if name not in frames:
-            frames[name] = ctx.select(selector)
+            frames[name] = ctx.select(selector, columns=KIND_COLUMNS)
     return {
         name: frames[name].reset_index(drop=True).assign(**{_ALL: 0}) for name in selectors
     }

@@ -41,14 +41,18 @@ FACT_COLUMNS = (
 )
 
 
-def prefixed(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
-    """The fact columns of ``frame`` renamed ``<prefix><column>`` (one side of a join)."""
-    return frame[list(FACT_COLUMNS)].add_prefix(prefix)
+def prefixed(
+    frame: pd.DataFrame, prefix: str, columns: Sequence[str] = FACT_COLUMNS
+) -> pd.DataFrame:
+    """The fact ``columns`` of ``frame`` renamed ``<prefix><column>`` (one side of a join)."""
+    return frame[list(columns)].add_prefix(prefix)
 
 
-def join_side(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
-    """The fact columns of one side of a join, under their own names again."""
-    return frame[[prefix + c for c in FACT_COLUMNS]].set_axis(list(FACT_COLUMNS), axis=1)
+def join_side(
+    frame: pd.DataFrame, prefix: str, columns: Sequence[str] = FACT_COLUMNS
+) -> pd.DataFrame:
+    """The fact ``columns`` of one side of a join, under their own names again."""
+    return frame[[prefix + c for c in columns]].set_axis(list(columns), axis=1)
 
 
 def written_interval(frame: pd.DataFrame) -> Interval:

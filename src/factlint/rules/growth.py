@@ -18,6 +18,7 @@ from factlint.normalise import base_interval
 from factlint.period import PeriodError, parse_period
 from factlint.rules import rule_kind
 from factlint.rules.base import (
+    KIND_COLUMNS,
     Params,
     RuleContext,
     RuleResult,
@@ -152,12 +153,14 @@ def _growth_facts(ctx: RuleContext, params: GrowthParams) -> pd.DataFrame:
     if params.select is None:
         # through the table's selection codes: neither hashing every metric nor joining
         # the table's parts into one frame
-        chosen = ctx.select(Selector.model_validate({"metric": list(specs)}))
+        chosen = ctx.select(
+            Selector.model_validate({"metric": list(specs)}), columns=KIND_COLUMNS
+        )
     else:
-        chosen = ctx.select(params.select)
+        chosen = ctx.select(params.select, columns=KIND_COLUMNS)
         chosen = chosen[chosen["metric"].isin(list(specs))]
     chosen = chosen[chosen["start"].notna()]
-    growth = prefixed(chosen, "g_").reset_index(drop=True)
+    growth = prefixed(chosen, "g_", KIND_COLUMNS).reset_index(drop=True)
     growth["g_pos"] = np.arange(len(growth))
     growth["of"] = growth["g_metric"].map({k: s.of for k, s in specs.items()})
     growth["basis"] = growth["g_metric"].map({k: s.basis for k, s in specs.items()})
@@ -193,7 +196,7 @@ def _values(ctx: RuleContext, growth: pd.DataFrame) -> tuple[_Values, _Values]:
     if subjects.notna().all():
         # only the changes' subjects can match: fewer rows to take and to join
         wanted["subject"] = subjects.unique().tolist()
-    facts = ctx.select(Selector.model_validate(wanted))
+    facts = ctx.select(Selector.model_validate(wanted), columns=KIND_COLUMNS)
     # both periods in one join on integer codes: the changes twice, current then previous
     n = len(growth)
 
@@ -232,7 +235,7 @@ def _checks(
     Row ``k`` of ``changes`` (rows of the growth table), ``current`` and ``previous``
     (facts) make check ``k``.
     """
-    growth = join_side(changes, "g_")
+    growth = join_side(changes, "g_", KIND_COLUMNS)
     stated = written_interval(growth)
     change = base_interval(current) / base_interval(previous) - 1.0
     computed = in_unit(change, growth["factor"].to_numpy(dtype=float))
@@ -300,7 +303,7 @@ def _previous_values(
     Row ``k`` of ``changes`` (rows of the growth table) goes with row ``k`` of
     ``current``. Returns the derived rows and the positions of the changes that gave one.
     """
-    growth = join_side(changes, "g_")
+    growth = join_side(changes, "g_", KIND_COLUMNS)
     implied = in_unit(
         base_interval(current) / (base_interval(growth) + 1.0),
         current["factor"].to_numpy(dtype=float),
@@ -342,7 +345,7 @@ def _previous_values(
 
 
 def _missing(ctx: RuleContext, growth: pd.DataFrame, reason: str) -> pd.DataFrame:
-    fig = figure_text(join_side(growth, "g_"))
+    fig = figure_text(join_side(growth, "g_", KIND_COLUMNS))
     messages = [
         f"`{g}` states a change of {f} in the {label(ctx, of)} of `{s}` from {prev} to {cur}, "
         f"but {reason.format(prev=prev, cur=cur)}: the change cannot be checked"

@@ -13,6 +13,7 @@ from factlint.interval import Interval, compare
 from factlint.normalise import base_interval
 from factlint.period import parse_period
 from factlint.rules.base import (
+    KIND_COLUMNS,
     RuleContext,
     RuleResult,
     Selector,
@@ -192,7 +193,9 @@ def _targets(ctx: RuleContext, params: MembersParams) -> tuple[pd.DataFrame, pd.
     # the table's columns, no rows (a metric is looked up by its code; an id would be
     # compared with every id of the table)
     nothing = Selector.model_validate({"metric": []})
-    totals = ctx.select(nothing if params.select is None else params.select)
+    totals = ctx.select(
+        nothing if params.select is None else params.select, columns=KIND_COLUMNS
+    )
     totals = usable(totals, placed=True)
     rows = pd.DataFrame(
         {

@@ -15,6 +15,7 @@ from factlint.normalise import base_interval
 from factlint.period import PeriodError, parse_period
 from factlint.rules import rule_kind
 from factlint.rules.base import (
+    KIND_COLUMNS,
     Params,
     RuleContext,
     RuleResult,
@@ -250,7 +251,7 @@ def _check_names(ctx: RuleContext, params: MembersParams) -> None:
 
 
 def _count(ctx: RuleContext, params: MembersParams) -> pd.DataFrame:
-    counts = usable(ctx.select(params.select))
+    counts = usable(ctx.select(params.select, columns=KIND_COLUMNS))
     if not len(counts):
         return empty_outcomes()
     n = len(counts)

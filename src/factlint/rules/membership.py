@@ -19,7 +19,7 @@ import pandas as pd
 
 from factlint.interval import Interval, format_interval
 from factlint.normalise import base_interval
-from factlint.rules.base import RuleContext, Selector
+from factlint.rules.base import KIND_COLUMNS, RuleContext, Selector
 from factlint.rules.frames import Coded, Origins, equi_join, expand_ranges
 from factlint.rules.wording import QUALIFIER_WORDS
 
@@ -69,7 +69,7 @@ def _places(labels: pd.Index) -> npt.NDArray[np.int64]:
 
 def of_metrics(ctx: RuleContext, metrics: Iterable[str]) -> pd.DataFrame:
     """The facts of some metrics (through the rule context, which may have them indexed)."""
-    return ctx.select(Selector.model_validate({"metric": list(metrics)}))
+    return ctx.select(Selector.model_validate({"metric": list(metrics)}), columns=KIND_COLUMNS)
 
 
 def day_numbers(ends: pd.Series) -> npt.NDArray[np.float64]:

@@ -13,6 +13,7 @@ from factlint.interval import Interval, compare, format_interval
 from factlint.normalise import base_interval
 from factlint.rules import rule_kind
 from factlint.rules.base import (
+    KIND_COLUMNS,
     Params,
     RuleContext,
     RuleResult,
@@ -144,9 +145,9 @@ def _series(ctx: RuleContext, params: MonotonicParams) -> pd.DataFrame:
     """The selected facts with a defined interval and period."""
     if params.select is None:
         cumulative = [m for m, spec in ctx.registries.metrics.items() if spec.cumulative]
-        frame = ctx.select(Selector.model_validate({"metric": cumulative}))
+        frame = ctx.select(Selector.model_validate({"metric": cumulative}), columns=KIND_COLUMNS)
     else:
-        frame = ctx.select(params.select)
+        frame = ctx.select(params.select, columns=KIND_COLUMNS)
     iv = base_interval(frame)
     usable = ~iv.undefined & frame["end"].notna().to_numpy()
     return frame[usable].reset_index(drop=True)

@@ -12,6 +12,7 @@ from factlint.interval import Interval
 from factlint.normalise import base_interval
 from factlint.rules import rule_kind
 from factlint.rules.base import (
+    KIND_COLUMNS,
     Params,
     RuleContext,
     RuleResult,
@@ -111,9 +112,11 @@ def check(ctx: RuleContext, params: RateParams) -> RuleResult:
     """
     specs = {m.id: m.rate for m in ctx.registries.metrics.values() if m.rate is not None}
     if params.select is None:
-        rates = ctx.select(Selector.model_validate({"metric": list(specs)}))
+        rates = ctx.select(
+            Selector.model_validate({"metric": list(specs)}), columns=KIND_COLUMNS
+        )
     else:
-        rates = ctx.select(params.select)
+        rates = ctx.select(params.select, columns=KIND_COLUMNS)
         rates = rates[rates["metric"].isin(list(specs))]
     rates = rates.reset_index(drop=True)
     if not len(rates):
@@ -134,10 +137,11 @@ def check(ctx: RuleContext, params: RateParams) -> RuleResult:
         counts = ctx.select(
             Selector.model_validate(
                 {"metric": counted, "subject": rates["subject"].unique().tolist()}
-            )
+            ),
+            columns=KIND_COLUMNS,
         )
     else:
-        counts = ctx.select(params.count)
+        counts = ctx.select(params.count, columns=KIND_COLUMNS)
         if match_metric:
             counts = counts[counts["metric"].isin(counted)]
     keys = ["subject"] + (["metric"] if match_metric else [])

@@ -22,6 +22,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 
 from factlint import __version__
+from factlint.allocator import tune_allocator
 from factlint.errors import FactlintError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -461,6 +462,7 @@ GC_THRESHOLDS = (100_000, 50, 100)
 
 def entry() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
+    tune_allocator()
     code = main()
     if threading.active_count() > 1:  # a library left a thread running: Python joins it
         sys.exit(code)

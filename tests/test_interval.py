@@ -14,7 +14,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from factlint.interval import Interval, _read_texts, _Readings, compare, format_interval, written
+from factlint.interval import Interval, compare, format_interval, written
+from factlint.value_text import Readings, read_texts
 
 INF = math.inf
 FAST = settings(max_examples=200, deadline=None)
@@ -349,7 +350,7 @@ figure_like = st.one_of(
 )
 
 
-def _same_readings(a: _Readings, b: _Readings) -> bool:
+def _same_readings(a: Readings, b: Readings) -> bool:
     for name in ("number", "signed", "decimals", "year", "month", "first", "last"):
         x, y = getattr(a, name), getattr(b, name)
         if x.dtype.kind == "f":
@@ -367,7 +368,7 @@ def test_reading_by_arithmetic_agrees_with_the_patterns(texts: list[object]) -> 
     """The vectorised reader of plain decimals and ISO dates says what the regular
     expressions say, down to the sign of zero and the days of an impossible date."""
     values = np.array(texts, dtype=object)
-    assert _same_readings(_read_texts(values), _read_texts(values, arithmetic=False))
+    assert _same_readings(read_texts(values), read_texts(values, arithmetic=False))
 
 
 def test_reading_by_arithmetic_knows_the_calendar() -> None:
@@ -378,7 +379,7 @@ def test_reading_by_arithmetic_knows_the_calendar() -> None:
         for d in range(0, 33)
     ]
     values = np.array(days + [d[:7] for d in days[::33]] + [f"{y:04d}" for y in range(0, 10000, 37)])
-    assert _same_readings(_read_texts(values), _read_texts(values, arithmetic=False))
+    assert _same_readings(read_texts(values), read_texts(values, arithmetic=False))
 
 
 @FAST

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -197,3 +198,33 @@ def test_fullwidth_digits_are_not_a_value(mini_project: Path, capsys) -> None:
     code, out, _ = run(capsys, "check", str(mini_project), "-f", "json", "--no-report")
     assert code == 1
     assert [f["facts"] for f in json.loads(out)["findings"] if f["code"] == "FL006"] == [["amt"]]
+
+
+def _check_into_a_closed_pipe(project: Path, fmt: str, *, unbuffered: bool) -> int:
+    """`factlint check | head -0`: the reader is gone before the check writes a byte.
+
+    Unbuffered, the write fails inside the command; buffered, when the CLI flushes."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1" if unbuffered else ""}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "factlint.cli", "check", str(project), "--format", fmt,
+         "--no-report"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert "Traceback" not in err and err.count("\n") <= 1, err
+    return proc.wait()
+
+
+@pytest.mark.parametrize("unbuffered", [True, False])
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_a_closed_pipe_keeps_the_verdict(mini_project: Path, fmt: str, unbuffered: bool) -> None:
+    # under `set -o pipefail`, CI must still fail on findings nobody read to the end
+    table = mini_project / "facts" / "table.csv"
+    table.write_text(table.read_text().replace(",103.96,", ",103.97,"), encoding="utf-8")
+    assert _check_into_a_closed_pipe(mini_project, fmt, unbuffered=unbuffered) == 1
+
+
+def test_a_closed_pipe_after_a_clean_run_exits_0(mini_project: Path) -> None:
+    assert _check_into_a_closed_pipe(mini_project, "json", unbuffered=True) == 0

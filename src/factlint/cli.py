@@ -24,6 +24,7 @@ import typer
 from factlint import __version__
 from factlint.allocator import tune_allocator
 from factlint.errors import FactlintError
+from factlint.outputs import PipeClosed
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -55,9 +56,9 @@ def guarded(command: F) -> F:
             code = _fail(str(exc), EXIT_INPUT)
         except KeyboardInterrupt:
             code = EXIT_INTERRUPTED  # main() says so, in one line
-        except BrokenPipeError:
+        except BrokenPipeError as exc:  # the reader left (`factlint ... | head`)
             _silence_stdout()
-            code = EXIT_OK
+            code = exc.exit_code if isinstance(exc, PipeClosed) else EXIT_OK
         except RecursionError as exc:  # before Exception: a message may not be printable
             code = _internal(exc)
         except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback
@@ -392,6 +393,14 @@ def _internal(exc: BaseException) -> int:
     )
 
 
+def _flush_stdout() -> None:
+    """Flush what a command wrote; a reader that left early does not change its exit code."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # `factlint check | head`: the verdict stands (set -o pipefail)
+        _silence_stdout()
+
+
 def _silence_stdout() -> None:
     """After a closed pipe (``factlint ... | head``), send the rest of stdout nowhere.
 
@@ -433,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
         code = result if isinstance(result, int) else EXIT_OK
         if code == EXIT_INTERRUPTED:  # Ctrl-C in a command or while parsing the command line
             _fail("interrupted", EXIT_INTERRUPTED)
-        sys.stdout.flush()
+        _flush_stdout()
     except typer.Exit as exc:
         code = int(exc.exit_code or 0)
         if code == EXIT_INTERRUPTED:

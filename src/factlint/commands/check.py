@@ -10,7 +10,7 @@ from factlint.cache import Cache, default_directory
 from factlint.commands.gate import load_baseline, load_report, stale_findings
 from factlint.engine import RunResult, run_check
 from factlint.findings import Finding, Severity
-from factlint.outputs import atomic_write, refuse_inputs
+from factlint.outputs import PipeClosed, atomic_write, refuse_inputs
 from factlint.report.changes import compare
 from factlint.report.data import report_data
 from factlint.report.emit import emit
@@ -74,19 +74,30 @@ def run_check_command(
         )
     if report_path is not None:
         atomic_write(report_path, emit("html", data))
+    verdict = 1 if data["gate"]["failing"] else 0
     if output is not None:
         atomic_write(output, emit(fmt, data))
-    elif fmt == "text":
-        # rich costs start-up time: it is imported only when text goes to the terminal
-        from rich.console import Console
+        return verdict
+    try:
+        _write_stdout(fmt, data, report_path, gx_skipped=result.gx_skipped)
+    except BrokenPipeError as exc:
+        raise PipeClosed(verdict) from exc
+    return verdict
 
-        emit("text", data, console=Console(highlight=False))
-        if report_path is not None:
-            Console(highlight=False).print(f"report: {report_path}", markup=False)
-        if result.gx_skipped:
-            Console(highlight=False).print(
-                "GX suites in checks/gx/ were not run; add --gx to run them", markup=False
-            )
-    else:
+
+def _write_stdout(
+    fmt: str, data: dict[str, Any], report_path: Path | None, *, gx_skipped: bool
+) -> None:
+    if fmt != "text":
         sys.stdout.write(emit(fmt, data))
-    return 1 if data["gate"]["failing"] else 0
+        return
+    # rich costs start-up time: it is imported only when text goes to the terminal
+    from rich.console import Console
+
+    emit("text", data, console=Console(highlight=False))
+    if report_path is not None:
+        Console(highlight=False).print(f"report: {report_path}", markup=False)
+    if gx_skipped:
+        Console(highlight=False).print(
+            "GX suites in checks/gx/ were not run; add --gx to run them", markup=False
+        )

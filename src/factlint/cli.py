@@ -23,8 +23,7 @@ import typer
 
 from factlint import __version__
 from factlint.allocator import tune_allocator
-from factlint.errors import FactlintError
-from factlint.outputs import PipeClosed
+from factlint.errors import FactlintError, PipeClosed
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 

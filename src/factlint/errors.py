@@ -11,6 +11,8 @@ Exception tree::
         ├── RuleSetError          a rule set or waiver file is malformed
         └── FormulaError          a formula does not parse or uses a forbidden construct
 
+    PipeClosed (a BrokenPipeError) standard output's reader left; carries the verdict
+
 Anything else that escapes is a bug: the CLI reports it as an internal error
 (exit 3) in one line, with the traceback only under ``--debug``.
 
@@ -20,6 +22,7 @@ source, a discrepancy) are not exceptions: they are findings.
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -65,3 +68,15 @@ class RuleSetError(InputError):
 
 class FormulaError(InputError):
     """A formula expression does not parse or uses a forbidden construct."""
+
+
+class PipeClosed(BrokenPipeError):
+    """The reader of standard output left early (``factlint check | head``).
+
+    The run had its verdict by then; ``exit_code`` carries it to the CLI, so a CI
+    step with ``set -o pipefail`` still fails on findings it did not read to the end.
+    """
+
+    def __init__(self, exit_code: int) -> None:
+        super().__init__(errno.EPIPE, "standard output was closed by its reader")
+        self.exit_code = exit_code

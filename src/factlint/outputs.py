@@ -9,25 +9,12 @@ a truncated mix. A run killed with SIGKILL may leave its temporary file
 
 from __future__ import annotations
 
-import errno
 import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from factlint.errors import UsageError
-
-
-class PipeClosed(BrokenPipeError):
-    """The reader of standard output left early (``factlint check | head``).
-
-    The run had its verdict by then; ``exit_code`` carries it to the CLI, so a CI
-    step with ``set -o pipefail`` still fails on findings it did not read to the end.
-    """
-
-    def __init__(self, exit_code: int) -> None:
-        super().__init__(errno.EPIPE, "standard output was closed by its reader")
-        self.exit_code = exit_code
 
 
 def refuse_inputs(path: Path, inputs: Iterable[Path]) -> None:

@@ -9,8 +9,9 @@ from typing import Any
 from factlint.cache import Cache, default_directory
 from factlint.commands.gate import load_baseline, load_report, stale_findings
 from factlint.engine import RunResult, run_check
+from factlint.errors import PipeClosed
 from factlint.findings import Finding, Severity
-from factlint.outputs import PipeClosed, atomic_write, refuse_inputs
+from factlint.outputs import atomic_write, refuse_inputs
 from factlint.report.changes import compare
 from factlint.report.data import report_data
 from factlint.report.emit import emit

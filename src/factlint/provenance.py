@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from factlint import interval, quantity
+from factlint import interval, quantity, value_text
 from factlint.cache import Cache, generation, inputs_digest
 from factlint.cache import current as current_cache
 from factlint.findings import Finding, Severity, Status
@@ -136,7 +136,10 @@ def _row_keys(checked: pd.DataFrame, source_texts: dict[str, str]) -> np.ndarray
 
 
 def _cache_name(suffix: str = ".npy") -> str:
-    code = generation(quantity, interval, sys.modules[__name__], extra=pd.__version__)
+    # interval's reading of written values lives in value_text: both are in the key
+    code = generation(
+        quantity, interval, value_text, sys.modules[__name__], extra=pd.__version__
+    )
     return f"provenance-{code}{suffix}"
 
 

@@ -431,9 +431,8 @@ class RuleContext:
         if selector is None:
             return self.facts if columns is None else self.facts[list(columns)]
         table = self.table
-        if columns is not None:
-            return table.rows(self._mask(selector), columns)
-        return table.selection(_selection_key(selector), lambda: table.rows(self._mask(selector)))
+        key = (_selection_key(selector), None if columns is None else tuple(columns))
+        return table.selection(key, lambda: table.rows(self._mask(selector), columns))
 
     def _mask(self, selector: Selector) -> npt.NDArray[np.bool_]:
         table = self.table

@@ -13,46 +13,18 @@ import numpy.typing as npt
 import pandas as pd
 
 from factlint.interval import Interval
-from factlint.rules.base import CHUNK_ROWS, empty_outcomes, unverifiable
-
-#: the columns of the normalised table a kind carries through its joins
-FACT_COLUMNS = (
-    "id",
-    "source",
-    "quote",
-    "subject",
-    "metric",
-    "period",
-    "value",
-    "unit",
-    "qualifier",
-    "dimension",
-    "factor",
-    "lo",
-    "hi",
-    "lo_open",
-    "hi_open",
-    "base_lo",
-    "base_hi",
-    "start",
-    "end",
-    "derived",
-    "derived_from",
-)
+from factlint.rules.base import CHUNK_ROWS, KIND_COLUMNS, empty_outcomes, unverifiable
 
 
-def prefixed(
-    frame: pd.DataFrame, prefix: str, columns: Sequence[str] = FACT_COLUMNS
-) -> pd.DataFrame:
-    """The fact ``columns`` of ``frame`` renamed ``<prefix><column>`` (one side of a join)."""
-    return frame[list(columns)].add_prefix(prefix)
+def prefixed(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    """The columns kinds read (``KIND_COLUMNS``) renamed ``<prefix><column>`` (one side
+    of a join)."""
+    return frame[list(KIND_COLUMNS)].add_prefix(prefix)
 
 
-def join_side(
-    frame: pd.DataFrame, prefix: str, columns: Sequence[str] = FACT_COLUMNS
-) -> pd.DataFrame:
-    """The fact ``columns`` of one side of a join, under their own names again."""
-    return frame[[prefix + c for c in columns]].set_axis(list(columns), axis=1)
+def join_side(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    """The columns of one side of a join, under their own names again."""
+    return frame[[prefix + c for c in KIND_COLUMNS]].set_axis(list(KIND_COLUMNS), axis=1)
 
 
 def written_interval(frame: pd.DataFrame) -> Interval:

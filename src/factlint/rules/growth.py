@@ -160,7 +160,7 @@ def _growth_facts(ctx: RuleContext, params: GrowthParams) -> pd.DataFrame:
         chosen = ctx.select(params.select, columns=KIND_COLUMNS)
         chosen = chosen[chosen["metric"].isin(list(specs))]
     chosen = chosen[chosen["start"].notna()]
-    growth = prefixed(chosen, "g_", KIND_COLUMNS).reset_index(drop=True)
+    growth = prefixed(chosen, "g_").reset_index(drop=True)
     growth["g_pos"] = np.arange(len(growth))
     growth["of"] = growth["g_metric"].map({k: s.of for k, s in specs.items()})
     growth["basis"] = growth["g_metric"].map({k: s.basis for k, s in specs.items()})
@@ -235,7 +235,7 @@ def _checks(
     Row ``k`` of ``changes`` (rows of the growth table), ``current`` and ``previous``
     (facts) make check ``k``.
     """
-    growth = join_side(changes, "g_", KIND_COLUMNS)
+    growth = join_side(changes, "g_")
     stated = written_interval(growth)
     change = base_interval(current) / base_interval(previous) - 1.0
     computed = in_unit(change, growth["factor"].to_numpy(dtype=float))
@@ -303,7 +303,7 @@ def _previous_values(
     Row ``k`` of ``changes`` (rows of the growth table) goes with row ``k`` of
     ``current``. Returns the derived rows and the positions of the changes that gave one.
     """
-    growth = join_side(changes, "g_", KIND_COLUMNS)
+    growth = join_side(changes, "g_")
     implied = in_unit(
         base_interval(current) / (base_interval(growth) + 1.0),
         current["factor"].to_numpy(dtype=float),
@@ -345,7 +345,7 @@ def _previous_values(
 
 
 def _missing(ctx: RuleContext, growth: pd.DataFrame, reason: str) -> pd.DataFrame:
-    fig = figure_text(join_side(growth, "g_", KIND_COLUMNS))
+    fig = figure_text(join_side(growth, "g_"))
     messages = [
         f"`{g}` states a change of {f} in the {label(ctx, of)} of `{s}` from {prev} to {cur}, "
         f"but {reason.format(prev=prev, cur=cur)}: the change cannot be checked"

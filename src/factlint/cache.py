@@ -50,11 +50,14 @@ def default_directory() -> Path:
     return base / "factlint"
 
 
-def inputs_digest(digests: Mapping[str, str], keep: Callable[[str], bool]) -> str:
+def inputs_digest(
+    digests: Mapping[str, str], keep: Callable[[str], bool] | None = None
+) -> str:
     """One digest of the inputs (project path -> SHA-256, as ``Project.inputs``) that
-    ``keep`` selects: an entry keyed by it misses when any of them changes."""
+    ``keep`` selects (None: all): an entry keyed by it misses when any of them changes,
+    and a report's fingerprint is that of all its inputs."""
     joined = hashlib.sha256()
-    for path in sorted(p for p in digests if keep(p)):
+    for path in sorted(p for p in digests if keep is None or keep(p)):
         joined.update(f"{path}\0{digests[path]}\n".encode("utf-8", "surrogatepass"))
     return joined.hexdigest()
 

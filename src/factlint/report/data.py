@@ -13,7 +13,6 @@ severity with a count of the rest.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -23,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from factlint import __version__
+from factlint.cache import inputs_digest
 from factlint.engine import RunResult
 from factlint.findings import Finding, Severity
 from factlint.report.excerpt import quote_context
@@ -53,10 +53,8 @@ CARD_FACTS = 6
 
 
 def inputs_fingerprint(inputs: dict[str, str]) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(inputs):
-        digest.update(f"{path}\0{inputs[path]}\n".encode())
-    return digest.hexdigest()
+    """The SHA-256 of every input's path and digest, in path order."""
+    return inputs_digest(inputs)
 
 
 def _text(value: Any) -> str:

@@ -200,14 +200,13 @@ def test_fullwidth_digits_are_not_a_value(mini_project: Path, capsys) -> None:
     assert [f["facts"] for f in json.loads(out)["findings"] if f["code"] == "FL006"] == [["amt"]]
 
 
-def _check_into_a_closed_pipe(project: Path, fmt: str, *, unbuffered: bool) -> int:
-    """`factlint check | head -0`: the reader is gone before the check writes a byte.
+def _into_a_closed_pipe(*args: str, unbuffered: bool) -> int:
+    """`factlint ... | head -0`: the reader is gone before the command writes a byte.
 
     Unbuffered, the write fails inside the command; buffered, when the CLI flushes."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1" if unbuffered else ""}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "factlint.cli", "check", str(project), "--format", fmt,
-         "--no-report"],
+        [sys.executable, "-m", "factlint.cli", *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
     )
     assert proc.stdout is not None and proc.stderr is not None
@@ -223,8 +222,19 @@ def test_a_closed_pipe_keeps_the_verdict(mini_project: Path, fmt: str, unbuffere
     # under `set -o pipefail`, CI must still fail on findings nobody read to the end
     table = mini_project / "facts" / "table.csv"
     table.write_text(table.read_text().replace(",103.96,", ",103.97,"), encoding="utf-8")
-    assert _check_into_a_closed_pipe(mini_project, fmt, unbuffered=unbuffered) == 1
+    check = ("check", str(mini_project), "--format", fmt, "--no-report")
+    assert _into_a_closed_pipe(*check, unbuffered=unbuffered) == 1
 
 
 def test_a_closed_pipe_after_a_clean_run_exits_0(mini_project: Path) -> None:
-    assert _check_into_a_closed_pipe(mini_project, "json", unbuffered=True) == 0
+    check = ("check", str(mini_project), "--format", "json", "--no-report")
+    assert _into_a_closed_pipe(*check, unbuffered=True) == 0
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_closed_pipe_keeps_the_verdict_of_claims(fmt: str) -> None:
+    root = Path(__file__).resolve().parents[1]
+    draft = Path(__file__).parent / "drafts" / "ftz-errors.txt"
+    claims = ("claims", str(draft), "--project", str(root), "--as-of", "2024-09-12",
+              "--format", fmt)
+    assert _into_a_closed_pipe(*claims, unbuffered=True) == 1

@@ -18,11 +18,6 @@ from factlint.report.emit import emit
 
 DEFAULT_REPORT = Path("reports") / "index.html"
 
-#: the last check's result and report data, held until the process exits. The CLI
-#: ends without teardown (``cli.entry``); freeing a million-row fact base object by
-#: object when this function returns would cost a fifth of a second for nothing.
-#: Holding only the last run keeps a library caller's memory bounded.
-_last_run: list[object] = []
 
 
 def _apply_baseline(result: RunResult, baseline: Path) -> tuple[set[str], dict[str, Any]]:
@@ -52,7 +47,13 @@ def run_check_command(
     gx: bool = False,
     cache: bool = True,
     jobs: int | None = None,
+    hold: list[object] | None = None,
 ) -> int:
+    """Run ``factlint check`` and write its outputs; the exit code (0 pass, 1 fail).
+
+    ``hold`` is given the result and the report data (in place of what it held), for a
+    caller that frees them later or never: the CLI, which ends without teardown.
+    """
     threshold = None if fail_on == "never" else Severity(fail_on)
     store = Cache(default_directory()) if cache else None
     result = run_check(project_dir, gx=gx, cache=store, jobs=jobs)
@@ -68,7 +69,8 @@ def run_check_command(
     if baseline is not None:
         known, about = _apply_baseline(result, baseline)
     data = report_data(result, threshold, baselined=known, baseline=about)
-    _last_run[:] = [result, data]
+    if hold is not None:
+        hold[:] = [result, data]
     if earlier is not None and compare_with is not None:
         data["comparison"] = compare(
             earlier, data, old_label=str(compare_with), new_label="this run"

@@ -18,7 +18,7 @@ from factlint.claims.drafts import read_draft
 from factlint.claims.extract import extract_file, render_csv
 from factlint.claims.report import FAIL_ON, claims_data, render_json, render_text
 from factlint.claims.view import render_view
-from factlint.errors import UsageError
+from factlint.errors import PipeClosed, UsageError
 from factlint.outputs import atomic_write, refuse_inputs
 from factlint.project import load_project
 
@@ -69,13 +69,18 @@ def run_claims_command(
         text = render_view(data, checked)
     else:
         text = ""
+    verdict = 1 if data["gate"]["failing"] else 0
     if output is not None:
         atomic_write(output, text if fmt != "text" else render_text(data))
-    elif fmt == "text":
-        render_text(data, console=Console(highlight=False))
-    else:
-        sys.stdout.write(text)
-    return 1 if data["gate"]["failing"] else 0
+        return verdict
+    try:
+        if fmt == "text":
+            render_text(data, console=Console(highlight=False))
+        else:
+            sys.stdout.write(text)
+    except BrokenPipeError as exc:
+        raise PipeClosed(verdict) from exc
+    return verdict
 
 
 def run_extract_command(

@@ -360,6 +360,12 @@ def test_missing_binary_and_unreadable_drafts_are_input_errors(tmp_path: Path) -
     latin.write_bytes("caf\xe9 22 zones".encode("latin-1"))
     with pytest.raises(InputError, match="UTF-8"):
         run_claims_command([latin], project_dir=ROOT)
+    # after a BOM, the bad byte at the start of line 2 is named by its own line
+    after_bom = tmp_path / "bom.txt"
+    after_bom.write_bytes(b"\xef\xbb\xbf22 zones\n\xe9t\xe9 2024")
+    with pytest.raises(InputError) as info:
+        run_claims_command([after_bom], project_dir=ROOT)
+    assert info.value.where == "2"
     with pytest.raises(InputError, match="directory"):
         run_claims_command([tmp_path], project_dir=ROOT)
 

@@ -336,7 +336,8 @@ def decode_text(
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        # exc.start counts in the bytes decoded: after the BOM, if there is one
+        line = body[: exc.start].count(b"\n") + 1
         raise error(shown, str(line), "not valid UTF-8 text") from None
 
 

@@ -98,7 +98,8 @@ def _decode(path: Path, data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        # "utf-8-sig" decodes the bytes after a BOM: exc.start and exc.object count there
+        line = exc.object[: exc.start].count(b"\n") + 1
         raise InputError(path, str(line), "not UTF-8 text (a binary file?)") from None
     controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > 8:

@@ -6,9 +6,11 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factlint import schema
 from factlint.cache import Cache, using
 from factlint.project import load_project
 from factlint.schema import _NUMBER, _plain_numbers, per_distinct, validate_facts
@@ -117,6 +119,28 @@ def test_a_project_that_passed_passes_again_from_the_cache(
                               digests=project.inputs)
     for findings, valid in (cold, first, warm):
         assert findings == [] and valid.all()
+
+
+def test_rows_pandera_passes_after_a_doubt_pass_again_from_the_cache(
+    mini_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = Cache(tmp_path / "cache")
+    doubts: list[int] = []
+
+    def in_doubt(facts: pd.DataFrame, *args: object) -> bool:
+        doubts.append(len(facts))
+        return False  # as for a value the quick look cannot read: pandera decides
+
+    monkeypatch.setattr(schema, "_every_row_passes", in_doubt)
+    with using(cache):
+        project = load_project(mini_project)
+        for _ in range(2):
+            findings, valid = validate_facts(
+                project.facts, project.registries, set(project.sources["id"]),
+                digests=project.inputs,
+            )
+            assert findings == [] and valid.all()
+    assert len(doubts) == 1  # the second run found the first one's entry
 
 
 def test_an_edited_table_is_validated_again(mini_project: Path, tmp_path: Path) -> None:

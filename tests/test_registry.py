@@ -3,6 +3,7 @@ problem in file order is the one reported."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,21 @@ def test_text_only_models_refuse_what_a_plain_value_check_would() -> None:
     for field in Entity.model_fields:
         for value in (True, 1.5, float("nan"), float("inf"), [True], [1.5]):
             assert _plain_entries([{**base, field: value}], Entity) is None, (field, value)
+
+
+def test_reading_registries_leaves_the_cycle_collector_as_it_was(tmp_path: Path) -> None:
+    """The collector is paused while registries are read, then restored: on, or off when
+    the caller had turned it off, and after an error too."""
+    good = write_registries(tmp_path / "good", "- {id: a, name: A, kind: k}\n")
+    bad = write_registries(tmp_path / "bad", "- {id: a, name: 1, kind: k}\n")
+    was = gc.isenabled()
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            assert load_registries(good).entities["a"].name == "A"
+            assert gc.isenabled() is enabled and gc.get_freeze_count() == 0
+            with pytest.raises(RegistryError):
+                load_registries(bad)
+            assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -9,6 +9,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +19,8 @@ from factlint.errors import InputError
 from factlint.yamlio import (
     CACHE_MIN_CHARS,
     _check_plain_values,
+    _load_with_libyaml,
+    _StrictLoader,
     decode_text,
     holds_coercible,
     load_yaml,
@@ -72,3 +76,50 @@ def test_a_bom_is_dropped_and_a_bad_byte_named_by_its_line() -> None:
             assert exc.where == line
         else:
             raise AssertionError("invalid UTF-8 was read")
+
+
+# The same text as a key and as a value, plain and quoted: YAML 1.1 booleans, integers,
+# floats, nulls, dates and strings.
+_SCALARS = (
+    "yes", "'yes'", '"yes"', "no", "On", "'On'", "1", "'1'", '"1"', "012", "0x1F", "'0x1F'",
+    "1_000", "1.5", "'1.5'", ".inf", "~", "'~'", "null", "'null'", "''", "2024-01-02",
+    "'2024-01-02'", "abc", "'abc'",
+)
+_FORMS = ("- {{{}: {}}}\n", "- {}: {}\n", "- [{}, {}]\n", "- {}\n  # {}\n")
+
+
+def _strict(text: str) -> Any:
+    loader = _StrictLoader(text)
+    try:
+        return loader.get_single_data()  # type: ignore[no-untyped-call]
+    finally:
+        loader.dispose()
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML without libyaml")
+def test_libyaml_gives_each_repeated_scalar_its_own_meaning() -> None:
+    """The fast path (libyaml's composer, PyYAML's resolution) gives every scalar, as a
+    key or a value, quoted or not, the meaning the strict loader gives it."""
+    text = (
+        "yes: yes\n'yes': 'yes'\n7: 7\n'7': '7'\nno: [no, 'no', ~, '~', '', 1.5, '1.5', 7]\n"
+        "null: {yes: 012, '012': 0x1F, 2024-01-02: '2024-01-02', ~: .inf}\n"
+    )
+    done, data = _load_with_libyaml(text)
+    assert done
+    assert repr(data) == repr(_strict(text))  # repr: True == 1 == 1.0 for ==
+    assert data[True] is True and data["yes"] == "yes" and type(data[7]) is int
+    assert data["7"] == "7" and data[False] == [False, "no", None, "~", "", 1.5, "1.5", 7]
+    assert list(data[None].values()) == [10, 31, "2024-01-02", math.inf]
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML without libyaml")
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.lists(st.tuples(st.sampled_from(_FORMS), st.sampled_from(_SCALARS),
+                          st.sampled_from(_SCALARS)), min_size=1, max_size=12))
+def test_libyaml_reads_repeated_scalars_as_the_strict_loader(
+    entries: list[tuple[str, str, str]],
+) -> None:
+    text = "".join(form.format(first, second) for form, first, second in entries)
+    done, data = _load_with_libyaml(text)
+    assert done
+    assert repr(data) == repr(_strict(text))

@@ -7,12 +7,9 @@ becomes a finding and the other rules go on.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -20,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from factlint.cache import Cache, using
+from factlint.collection import collection_paused
 from factlint.errors import FactlintError, UsageError
 from factlint.findings import Bounds, Finding, Severity, Status, Waiver
 from factlint.normalise import normalise_facts
@@ -226,32 +224,8 @@ def run_rules(
     rule_set: RuleSet, registries: Registries, table: pd.DataFrame, stated: pd.DataFrame
 ) -> tuple[list[Finding], pd.DataFrame, list[RuleRun]]:
     """Run every rule in order; derived values of earlier rules feed later ones."""
-    with _collection_paused():
+    with collection_paused():  # the fact ids of every check: millions of tuples
         return _run_rules(rule_set, registries, table, stated)
-
-
-@contextmanager
-def _collection_paused() -> Iterator[None]:
-    """Pause Python's cycle collector (reference counting still frees what is dropped).
-
-    Rules make millions of short-lived tuples (the fact ids of every check). Each
-    100,000 new objects start a collection that walks every young object, to free
-    nothing: at a million facts, 19 collections took 0.4 s. What outlives the rules
-    (the outcome tables' tuples) would still be walked once when collection resumes
-    (0.2 s): it is moved to the oldest generation instead (freeze, then unfreeze, two
-    list splices), whose rare full collections walk it with the rest. The rules of
-    such a run leave some 100 objects in cycles; a full collection frees them.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count() == 0:  # nothing frozen by others, whom unfreeze would thaw
-            gc.freeze()
-            gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 def _run_rules(

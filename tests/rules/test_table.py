@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from factlint.engine import _collection_paused
+from factlint.collection import collection_paused
 from factlint.findings import Severity
 from factlint.interval import Comparison, Interval
 from factlint.normalise import normalise_facts
@@ -261,7 +261,7 @@ def test_outcome_statuses_keep_their_dtype() -> None:
 
 def test_the_collector_is_paused_and_restored() -> None:
     assert gc.isenabled()
-    with _collection_paused():
+    with collection_paused():
         assert not gc.isenabled()
         survivor = [(str(i),) for i in range(10)]
     assert gc.isenabled()
@@ -269,7 +269,7 @@ def test_the_collector_is_paused_and_restored() -> None:
     assert gc.is_tracked(survivor)
     gc.disable()
     try:
-        with _collection_paused():
+        with collection_paused():
             pass
         assert not gc.isenabled()
     finally:
@@ -280,7 +280,7 @@ def test_objects_frozen_by_others_stay_frozen() -> None:
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
-        with _collection_paused():
+        with collection_paused():
             pass
         assert gc.get_freeze_count() >= frozen
     finally:

@@ -183,3 +183,17 @@ def test_a_value_broken_after_a_warm_run_fails_the_schema_again(
     frame.to_csv(table, index=False)
     broken = [f for f in summary(bundled_project, cache) if f[0] == "FL006"]
     assert [f[2] for f in broken] == [(frame.loc[0, "id"],)]
+
+
+def test_what_json_cannot_give_back_is_found_at_any_depth() -> None:
+    from factlint.cache import _fits_json
+
+    plain = [list(range(1000)), ["a", 1.5, True, None], {"k": [dt.date(2024, 1, 2), 3]}]
+    assert _fits_json(plain)
+    for odd in (
+        [1, 2, {3: "a key that is not text"}],
+        [[1, 2], [3, object()]],
+        {"k": [1, {"v": [b"bytes"]}]},
+        [1, {"\x00date": "the key the cache writes dates with"}],
+    ):
+        assert not _fits_json(odd), odd

@@ -153,6 +153,10 @@ class Cache:
         self._write(name, payload.encode("utf-8"))
 
 
+#: values JSON writes and reads back as they were (subclasses are looked at one by one)
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
 def _fits_json(value: Any) -> bool:
     stack = [value]
     while stack:
@@ -162,7 +166,10 @@ def _fits_json(value: Any) -> bool:
                 return False
             stack.extend(item.values())
         elif isinstance(item, list):
-            stack.extend(item)
+            # a list of plain values (a table's million line numbers) is vouched for by
+            # its types, gathered in C, rather than item by item
+            if not _PLAIN_TYPES.issuperset(map(type, item)):
+                stack.extend(item)
         elif not isinstance(item, (str, int, float, bool, dt.date)) and item is not None:
             return False
     return True

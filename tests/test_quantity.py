@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterable
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from factlint.quantity import (
@@ -372,3 +374,124 @@ def test_a_year_before_to_and_over_after_spread_are_not_ranges_or_bounds(
     text: str, expected: list[tuple[str, str, str]]
 ) -> None:
     assert [(q.value, q.unit, q.qualifier) for q in find_quantities(text)] == expected
+
+
+# -- where figures are looked for ---------------------------------------------------------
+
+# pieces of text rich in what figures are made of, with the characters that match an ASCII
+# letter when case is ignored ("ſ", "K" the Kelvin sign, "İ", "ı"), pieces of words for them to
+# fall inside of, and the mask of noise and dates
+FIGURE_PIECES = [
+    *"0123456789",
+    *",.-$%()#:/~",
+    " ", "  ", "\n", "\u00a0", "\u2212", "\u2013", "¥", "％",
+    "about", "About", "ABOUT", "down", "Down by", "fell", "falls", "six", "Six", "ten",
+    "one", "two", "twenty", "between", "Between ", "and", "to", "from", "over", "spread",
+    "in excess of", "In", "in", "a", "A", "an estimated", "up to", "Up", "approx.", "no.",
+    "No.", "article", "Section", "page", "p.", "fig.", "nos", "item", "paragraphs",
+    "USD", "usd", "RMB", "CNY", "US$", "US $", "us", "yuan", "dollars", "percent",
+    "billion", "million", "bn", "hundred million", "days", "per day", "every day", "year-on-year",
+    "decline", "sq km", "km2",
+    "约", "超过", "超", "亿", "万", "元", "六", "个", "十", "二", "两", "项", "至", "多", "左右",
+    "年", "月", "日", "第", "下降", "平方公里",
+    "ſ", "\u212a", "\u0130", "\u0131", "s", "S", "i", "I", "k", "K", "x", "e",
+    "almo", "t", "decl", "ned", "ome", "even", "lid", "n exce",  # "almoſt", "declıned", ...
+    "\ue000",  # the mask
+]  # fmt: skip
+figure_texts = st.lists(st.sampled_from(FIGURE_PIECES), max_size=24).map("".join)
+
+
+# a letter that ignoring case is an ASCII one, after an ASCII letter: "almoſt", "declıned", "Sıx"
+SPLIT_WORD = re.compile("[A-Za-z][\u0130\u0131\u017f\u212a]")
+
+
+def figure_matches(text: str) -> tuple[str, list[re.Match[str]]]:
+    from factlint import quantity
+
+    lowered = text.lower()
+    masked = quantity._masked(text, lowered)[0]
+    folded = quantity._ascii_lowered(masked)
+    assert len(folded) == len(masked)
+    return masked, list(quantity._figure_matches(masked, folded, lowered))
+
+
+def straightforward_matches(masked: str, lowered: str) -> list[re.Match[str]]:
+    """The pattern tried at every digit, `$`, `-` before a digit and non-ASCII character, at every
+    run of ASCII letters that is a leading word, and where a currency code or "between" starts."""
+    from factlint import quantity
+
+    lead = re.compile(rf"(?P<word>[A-Za-z]+)|[\d$]|-(?=\d)|[^\x00-\x7f{quantity._MASK}]")
+    starts = {
+        m.start()
+        for m in lead.finditer(masked)
+        if m.lastgroup is None or m.group().lower() in quantity._LEAD_WORDS
+    }
+    starts |= {m.start() for m in quantity._LEAD_IN_WORD.finditer(masked)}
+    found: list[re.Match[str]] = []
+    for start in sorted(starts):
+        if not found or start >= found[-1].end():
+            m = quantity._figure_regex().match(masked, start)
+            if m is not None:
+                found.append(m)
+    return found
+
+
+def spans_and_groups(matches: Iterable[re.Match[str]]) -> list[tuple[object, ...]]:
+    return [(m.span(), m.groupdict()) for m in matches]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(figure_texts)
+@example("no greater than 5, at least 1,2345 between 3 and 4 US$6")
+@example("六个 约 5 万元, 超过 1,234 亿 RMB down by 5% from 2013 to 2022")
+def test_figure_matches_are_those_of_finditer(text: str) -> None:
+    """Trying the figure pattern only where a figure can start finds what finditer finds, but
+    in a word that a letter such as "ı" splits (see "where to look" in factlint.quantity)."""
+    from factlint import quantity
+
+    masked, found = figure_matches(text)
+    assume(SPLIT_WORD.search(masked) is None)
+    assert spans_and_groups(found) == spans_and_groups(quantity._figure_regex().finditer(masked))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(figure_texts)
+@example("almoſt 5%, declıned 6%, Sıx 7, ſome 8, claſſno greater than 9")
+@example("in exceſs of 5, fallſ 6%, not fewer than 7, nearly 8, ſix 9")
+def test_figure_matches_are_those_of_the_straightforward_scan(text: str) -> None:
+    """The scan finds what a scan of every word and every character finds, split words too."""
+    masked, found = figure_matches(text)
+    assert spans_and_groups(found) == spans_and_groups(
+        straightforward_matches(masked, text.lower())
+    )
+
+
+@FAST
+@given(figure_texts)
+@example("Artıcle 5, ſection 6, BLOC\u212a 7, İtems 8, No.9, pp. 10")
+def test_label_pattern_is_the_plain_pattern_ignoring_case(text: str) -> None:
+    """The label pattern, grouped and in lower case, finds the labels the plain one finds."""
+    from factlint import quantity
+
+    plain = re.compile(  # as the labels were first written
+        r"(?:\b(?:sections?|articles?|chapters?|clauses?|paragraphs?|para|parts?|items?|nos?\.?"
+        r"|number|pages?|pp?\.|tables?|figures?|fig\.|annex|appendix|rules?|version|v\.|phase"
+        r"|step|grade|level|class|room|floor|lane|road|route|line|batch|round|stage|group|gate"
+        r"|terminal|building|block|exit|platform|vol\.|volume|issue|edition)|[#№第])\s*$",
+        re.IGNORECASE,
+    )
+    folded = quantity._ascii_lowered(text)
+    for start in range(len(text) + 1):
+        for pos in range(start + 1):
+            assert (quantity._LABEL_BEFORE.search(folded, pos, start) is None) == (
+                plain.search(text, pos, start) is None
+            )
+
+
+def test_the_case_folds_are_all_the_letters_that_ignoring_case_makes_ascii() -> None:
+    from factlint import quantity
+
+    everything = "".join(map(chr, range(0x80, 0x110000)))
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        others = set(re.findall(letter, everything, re.IGNORECASE))
+        assert others == set(quantity._FOLDS.get(letter, "")), letter

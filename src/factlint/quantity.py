@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -242,13 +242,14 @@ _NOISE = re.compile(
     """,
     re.VERBOSE,
 )
-_LABEL_BEFORE = re.compile(
-    r"(?:\b(?:sections?|articles?|chapters?|clauses?|paragraphs?|para|parts?|items?|nos?\.?|number"
-    r"|pages?|pp?\.|tables?|figures?|fig\.|annex|appendix|rules?|version|v\.|phase|step|grade|level"
-    r"|class|room|floor|lane|road|route|line|batch|round|stage|group|gate|terminal|building|block"
-    r"|exit|platform|vol\.|volume|issue|edition)|[#№第])\s*$",
-    re.IGNORECASE,
-)
+# words that make the number after them a label ("Article 3", "No. 5"); "第" does too
+_LABEL_WORDS = (
+    "section sections article articles chapter chapters clause clauses paragraph paragraphs para"
+    " part parts item items no no. nos nos. number page pages p. pp. table tables figure figures"
+    " fig. annex appendix rule rules version v. phase step grade level class room floor lane road"
+    " route line batch round stage group gate terminal building block exit platform vol. volume"
+    " issue edition"
+).split()
 _MASK = "\ue000"
 _SPREAD = re.compile(
     r"\b(?:spread|spreads|spreading|scattered|distributed|divided|split)\s+$", re.IGNORECASE
@@ -262,8 +263,10 @@ _SPREAD = re.compile(
 # letters that equal ASCII ones when case is ignored); at a word that begins one of its
 # leading phrases ("about", "down", "six", ...); or where a currency code or "between"
 # begins, which the pattern allows inside a word. It is tried only there, which
-# finds exactly the matches finditer finds. _NOISE and _DATE cannot match a text that
-# lacks all of their hints, so such a text is not scanned at all.
+# finds the matches finditer finds, but for one difference: a leading word must be a whole
+# run of ASCII letters, so a word that one of those other letters splits ("almoſt", "Sıx")
+# is not read as one, although the pattern ignoring case would match it. _NOISE and _DATE
+# cannot match a text that lacks all of their hints, so such a text is not scanned at all.
 
 
 def _plain_words(alternation: str) -> set[str]:
@@ -275,34 +278,91 @@ def _plain_words(alternation: str) -> set[str]:
     return words
 
 
-_LEAD_WORDS = frozenset(
-    w.lower()
-    for w in (
-        _plain_words(_DECLINE)
-        | {phrase.split()[0].rstrip(".") for phrase in _QUALIFIER_OF if phrase.isascii()}
-        | set(WORD_NUMBERS)
-    )
+# The characters other than A-Z and a-z that re.IGNORECASE lets match a lower-case ASCII letter
+# (the test suite checks that there are no others).
+_FOLDS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _ascii_lowered(text: str) -> str:
+    """``text`` with A-Z made a-z and nothing else changed, so offsets stay (unlike
+    ``str.lower``, which makes "K" (Kelvin) "k" and "İ" two characters)."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+
+
+def _lowercase_alternation(phrases: Iterable[str], *, folds: bool = True) -> str:
+    """A pattern that matches in :func:`_ascii_lowered` text what the lower-case ``phrases``
+    (a space standing for any whitespace) match in the text when case is ignored; with
+    ``folds=False``, what they match ignoring the case of ASCII letters only.
+
+    The alternatives are grouped by their first character ("a(?:bout|bove)|d(?:own)") and are
+    case-sensitive, so the engine rejects a group that starts with another character with one
+    comparison. (?i:about|above|...) makes it try every phrase at every position, ignoring case,
+    which is several times slower.
+    """
+
+    def pattern(text: str) -> str:
+        assert all(c.islower() or c in " ." for c in text), f"not a lower-case phrase: {text!r}"
+        return "".join(
+            r"\s+" if c == " " else f"[{c}{_FOLDS[c]}]" if folds and c in _FOLDS else re.escape(c)
+            for c in text
+        )
+
+    groups: dict[str, list[str]] = {}
+    for phrase in sorted(phrases, key=lambda p: (-len(p), p)):  # longest first, as _alternation
+        groups.setdefault(phrase[0], []).append(pattern(phrase[1:]))
+    return "|".join(f"{pattern(c)}(?:{'|'.join(rests)})" for c, rests in sorted(groups.items()))
+
+
+# A figure that starts at an ASCII letter starts with a decline word, an English qualifier or
+# a number word ("down by", "in excess of", "six") that no letter precedes, or where
+# _LEAD_IN_WORD matches. _LEAD_PHRASE finds the former in _ascii_lowered text where the first
+# word of the phrase is one of _LEAD_WORDS, as a whole run of ASCII letters. Looking for whole
+# phrases, not first words, spares trying the figure pattern at every "in", "a" and "up". It
+# matches nothing but looks ahead, so that finditer also finds a phrase inside another ("no
+# greater than" holds "greater than").
+_LEAD_PHRASES = (
+    _plain_words(_DECLINE)
+    | {phrase for phrase in _QUALIFIER_OF if phrase.isascii()}
+    | set(WORD_NUMBERS)
 )
-# a word (a whole run of ASCII letters), or a character a figure may start with
-_LEAD = re.compile(rf"(?P<word>[A-Za-z]+)|[\d$]|-(?=\d)|[^\x00-\x7f{_MASK}]")
+_LEAD_WORDS = {phrase.split()[0].rstrip(".") for phrase in _LEAD_PHRASES}
+_LEAD_PHRASE = re.compile(
+    rf"(?<![a-z])(?=(?:{_lowercase_alternation(_LEAD_WORDS, folds=False)})(?![a-z]))"
+    rf"(?=(?:{_lowercase_alternation(_LEAD_PHRASES)})(?![a-z]))"
+)
+# Any other figure starts at a digit, `$`, `-` before a digit, or a non-ASCII character other than
+# the mask (Chinese words and numerals, ¥, −). The class comes first so that the engine skips
+# other characters without trying the rest; "[\d$]|-(?=\d)|..." is tried at every position.
+_LEAD_CHAR = re.compile(rf"[-$\d\x80-\U0010ffff](?:(?<![-{_MASK}])|(?<=-)(?=\d))")
 _LEAD_IN_WORD = re.compile(r"(?=US\s?\$|USD|RMB|CNY|between\s)", re.IGNORECASE)
-_NOISE_WORDS = ("tel", "phone", "fax", "hotline")
 _NOISE_HINT = re.compile(r"\d{7}|(?i:tel|phone|fax|hotline)")
 _LONG_DIGITS = re.compile(r"\d{7}")
 _MONTH_HINT = re.compile(r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")
 _ISO_HINT = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: more than the longest label word ("paragraphs"): how far back a label can start
 _LABEL_REACH = 16
+# a label ending where the (whitespace before the) number starts, in _ascii_lowered text
+_LABEL_BEFORE = re.compile(rf"(?:\b(?:{_lowercase_alternation(_LABEL_WORDS)})|[#№第])\s*$")
 
 
 def _may_hold_noise(text: str, lowered: str) -> bool:
     """False when _NOISE cannot match: no URL, mail, phone prefix, clock time or phone word."""
-    if any(hint in text for hint in ("http", "www.", "@", "+", "(0", ":")):
+    # ``in`` chains, not any() over a generator: this runs for every text
+    if "http" in text or "www." in text or "@" in text or "+" in text or ":" in text:
+        return True
+    if "(0" in text:
         return True
     # "İ" and "ı" match "i" when case is ignored; lower() does not make them "i"
     if "\u0130" in text or "\u0131" in text:
         return _NOISE_HINT.search(text) is not None
-    return any(word in lowered for word in _NOISE_WORDS) or _LONG_DIGITS.search(text) is not None
+    return (
+        "tel" in lowered
+        or "phone" in lowered
+        or "fax" in lowered
+        or "hotline" in lowered
+        or _LONG_DIGITS.search(text) is not None
+    )
 
 
 def _may_hold_date(text: str) -> bool:
@@ -315,43 +375,67 @@ def _may_hold_date(text: str) -> bool:
     )
 
 
-def _figure_starts(masked: str, lowered: str) -> list[int]:
-    """Every position where the figure pattern can match, in order (and a few where it cannot)."""
-    starts = [
-        m.start()
-        for m in _LEAD.finditer(masked)
-        if m.lastgroup is None or m.group().lower() in _LEAD_WORDS
-    ]
+def _phrase_starts(masked: str, folded: str, lowered: str) -> list[int]:
+    """Where a leading phrase starts, and where a currency code or "between" starts in a word."""
+    starts = [m.start() for m in _LEAD_PHRASE.finditer(folded)]
     # ``lowered`` is the unmasked text in lower case; "ſ" (long s) matches "s" ignoring case
-    currency_words = ("usd", "rmb", "cny", "between")
-    if "$" in masked or "ſ" in masked or any(w in lowered for w in currency_words):
+    if (
+        "$" in masked
+        or "ſ" in masked
+        or "usd" in lowered
+        or "rmb" in lowered
+        or "cny" in lowered
+        or "between" in lowered
+    ):
         inside = [m.start() for m in _LEAD_IN_WORD.finditer(masked)]
         if inside:
             starts = sorted({*starts, *inside})
     return starts
 
 
-def _figure_matches(masked: str, lowered: str) -> Iterator[re.Match[str]]:
-    """The matches of ``_figure_regex().finditer(masked)``, tried only where a figure can start."""
-    end = 0
+def _figure_matches(masked: str, folded: str, lowered: str) -> Iterator[re.Match[str]]:
+    """The matches of ``_figure_regex().finditer(masked)``, tried only where a figure can start.
+
+    ``folded`` is ``_ascii_lowered(masked)``. The pattern is tried at the first lead phrase or
+    lead character at or after the end of the last match (or of the last failed try), as
+    finditer would. Lead characters are searched for one at a time rather than listed, so the
+    digits inside a figure ("3,500") cost nothing, and one where a figure ends ("1,234" of
+    "1,2345") is still found.
+    """
     match = _figure_regex().match
-    for start in _figure_starts(masked, lowered):
-        if start >= end:
-            m = match(masked, start)
-            if m is not None:
-                end = m.end()
-                yield m
+    next_char = _LEAD_CHAR.search
+    phrases = _phrase_starts(masked, folded, lowered)
+    phrases.reverse()  # the next one last, for pop()
+    size = len(masked)  # no figure starts at the end: it holds a number
+    pos = 0  # where the next figure may start
+    char = -1  # the first lead character at or after ``pos`` once searched for; ``size`` if none
+    while True:
+        if char < pos:
+            found = next_char(masked, pos)
+            char = size if found is None else found.start()
+        while phrases and phrases[-1] < pos:
+            phrases.pop()
+        start = min(char, phrases[-1]) if phrases else char
+        if start >= size:
+            return
+        m = match(masked, start)
+        if m is None:
+            pos = start + 1
+        else:
+            pos = m.end()
+            yield m
 
 
-def _label_before(masked: str, start: int) -> bool:
-    """A label ("No.", "Article", "第") right before ``start``, whitespace aside."""
+def _label_before(folded: str, start: int) -> bool:
+    """A label ("No.", "Article", "第") right before ``start``, whitespace aside, in the
+    :func:`_ascii_lowered` text."""
     word_end = start
-    while word_end and masked[word_end - 1].isspace():
+    while word_end and folded[word_end - 1].isspace():
         word_end -= 1
     # every label ends with a letter, a dot or one of #№第
-    if not word_end or not (masked[word_end - 1].isalpha() or masked[word_end - 1] in ".#№第"):
+    if not word_end or not (folded[word_end - 1].isalpha() or folded[word_end - 1] in ".#№第"):
         return False
-    return _LABEL_BEFORE.search(masked, max(0, word_end - _LABEL_REACH), start) is not None
+    return _LABEL_BEFORE.search(folded, max(0, word_end - _LABEL_REACH), start) is not None
 
 
 # -- reading one match -------------------------------------------------------------
@@ -363,8 +447,9 @@ _PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _SPACES = re.compile(r"\s+")
 _NOT_DIGITS = re.compile(r"\D")
 _YEAR = re.compile(r"(?:1[89]|2[01])\d\d")
-_WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
-_ALNUM = re.compile(r"[A-Za-z0-9]")
+# sets, not character classes: a set lookup of one character is cheaper than a regex match
+_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_WORD_CHARS = _ALNUM | {"_"}
 
 
 def _chinese_number(raw: str) -> int | None:
@@ -524,24 +609,25 @@ def _year_like(number: str | None) -> bool:
     return number is not None and _YEAR.fullmatch(number) is not None
 
 
-def _not_a_figure(m: re.Match[str], masked: str) -> bool:
-    """Context that makes a number something other than a figure."""
-    start, end = m.start(), m.end()
+def _not_a_figure(m: re.Match[str], masked: str, folded: str) -> bool:
+    """Context that makes a number something other than a figure (``folded`` is
+    ``_ascii_lowered(masked)``)."""
+    start, end = m.span()
     before = masked[start - 1] if start else ""
     before2 = masked[start - 2] if start > 1 else ""
     after = masked[end] if end < len(masked) else ""
     after2 = masked[end + 1] if end + 1 < len(masked) else ""
     # glued to letters or digits: identifiers (G20, 5G), ordinals (20th), codes
-    if _WORD_CHAR.match(before) or _WORD_CHAR.match(after):
+    if before in _WORD_CHARS or after in _WORD_CHARS:
         return True
     # COVID-19, 2024-H1, two-way, No.1, version 1.2.3, 24/7, 10:30
-    if before in "-./:" and before and _ALNUM.match(before2):
+    if before in "-./:" and before and before2 in _ALNUM:
         return True
     # a hyphen after a figure with a unit is an adjective ("100-billion-level"), not an id
     glued_after = after in "./:" or (after == "-" and _bare(m))
-    if after and glued_after and _ALNUM.match(after2):
+    if after and glued_after and after2 in _ALNUM:
         return True
-    if _label_before(masked, start):
+    if _label_before(folded, start):
         return True
     if not _bare(m):
         return False
@@ -606,8 +692,12 @@ def _inherit_units(found: list[Quantity], text: str) -> list[Quantity]:
     out = list(found)
     for i in range(len(out) - 2, -1, -1):
         q, nxt = out[i], out[i + 1]
-        joined = _SHARED_UNIT.fullmatch(text, q.end, nxt.start)
-        if joined and _shares_unit(q) and nxt.unit not in ("count", "date"):
+        # the regex last: most pairs fail the cheap tests
+        if (
+            _shares_unit(q)
+            and nxt.unit not in ("count", "date")
+            and _SHARED_UNIT.fullmatch(text, q.end, nxt.start)
+        ):
             out[i] = replace(q, unit=nxt.unit, scale=nxt.scale)
     return out
 
@@ -616,8 +706,9 @@ def find_quantities(text: str) -> list[Quantity]:
     """Every figure in ``text``, in order of appearance."""
     lowered = text.lower()
     masked, found = _masked(text, lowered)
-    for m in _figure_matches(masked, lowered):
-        if _not_a_figure(m, masked):
+    folded = _ascii_lowered(masked)
+    for m in _figure_matches(masked, folded, lowered):
+        if _not_a_figure(m, masked, folded):
             continue
         try:
             found.append(_build(m, text))

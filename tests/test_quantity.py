@@ -495,3 +495,23 @@ def test_the_case_folds_are_all_the_letters_that_ignoring_case_makes_ascii() -> 
     for letter in "abcdefghijklmnopqrstuvwxyz":
         others = set(re.findall(letter, everything, re.IGNORECASE))
         assert others == set(quantity._FOLDS.get(letter, "")), letter
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "qualifier"),
+    [
+        ("ſome 5 zones", "5", "count", "approx"),  # long s
+        ("İn excess of 5 zones", "5", "count", "more_than"),  # dotted capital I
+        ("5 bıllion yuan", "5", "billion yuan", "exact"),  # dotless i
+        ("1 trıllion 232 bıllion yuan", "1232", "billion yuan", "exact"),
+        ("ſix zones", "6", "count", "exact"),
+        ("ABOUT 5 MILLION", "5", "million count", "approx"),
+    ],
+)
+def test_words_the_pattern_matches_ignoring_case_are_read_as_their_ascii_words(
+    text: str, value: str, unit: str, qualifier: str
+) -> None:
+    """The pattern ignores case, and so matches "ſ", "İ", "ı" and the Kelvin sign as ASCII
+    letters: the words they spell are looked up as those letters (they raised KeyError)."""
+    (q,) = find_quantities(text)
+    assert (q.value, q.unit, q.qualifier) == (value, unit, qualifier)

@@ -290,6 +290,16 @@ def _ascii_lowered(text: str) -> str:
     return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
 
 
+# what those other letters stand for when the pattern, ignoring case, matched them
+_TO_ASCII = str.maketrans({c: ascii for ascii, chars in _FOLDS.items() for c in chars})
+
+
+def _word_key(words: str) -> str:
+    """Matched words as the vocabulary writes them: "ABOUT", "Over  " and "ſome" (long s),
+    which the pattern matches ignoring case, are "about", "over" and "some"."""
+    return _SPACES.sub(" ", words.strip().translate(_TO_ASCII).lower())
+
+
 def _lowercase_alternation(phrases: Iterable[str], *, folds: bool = True) -> str:
     """A pattern that matches in :func:`_ascii_lowered` text what the lower-case ``phrases``
     (a space standing for any whitespace) match in the text when case is ignored; with
@@ -465,7 +475,7 @@ def _number_text(raw: str) -> str:
     """Digits as a fact table writes them: separators dropped, words as digits."""
     if raw[:1].isdecimal():
         return _SEP_RE.sub("", raw)
-    word = WORD_NUMBERS.get(raw.lower())
+    word = WORD_NUMBERS.get(_word_key(raw))
     if word is None:
         word = _chinese_number(raw)
     return str(word) if word is not None else _SEP_RE.sub("", raw)
@@ -479,7 +489,7 @@ def _decimal_text(d: Decimal) -> str:
 def _compound(text: str) -> tuple[str, str]:
     """ "1 trillion 232 billion 680 million" -> ("1232680", "million")."""
     parts = re.findall(rf"({_NUM})\s*({_SCALE})", text, re.IGNORECASE)
-    scales = [_SCALES[_SPACES.sub(" ", s.lower())] for _, s in parts]
+    scales = [_SCALES[_word_key(s)] for _, s in parts]
     powers = [p for _, p in scales]
     if any(a <= b for a, b in zip(powers, powers[1:], strict=False)):
         raise QuantityError(f"{text!r}: the parts of a compound figure must shrink")
@@ -515,7 +525,7 @@ def _build(m: re.Match[str], text: str) -> Quantity:
     if g["scale"]:
         if scale is not None:
             raise QuantityError(f"{m.group(0)!r}: two scales")
-        scale = _SCALES[_SPACES.sub(" ", g["scale"].lower())][0]
+        scale = _SCALES[_word_key(g["scale"])][0]
 
     base = next((base for group, base in _UNIT_GROUPS if g[group]), None)
     if base is None and g["cur"]:
@@ -524,7 +534,7 @@ def _build(m: re.Match[str], text: str) -> Quantity:
         base = "count/day" if g["rate"] else "count"
     unit = f"{scale} {base}" if scale else base
 
-    word_one = (g["n1"] or "").lower() == "one"
+    word_one = _word_key(g["n1"] or "") == "one"
     if word_one and scale is None and base in ("count", "count/day"):
         raise QuantityError(f"{m.group(0)!r}: 'one' alone is a pronoun more often than a figure")
 
@@ -535,11 +545,11 @@ def _build(m: re.Match[str], text: str) -> Quantity:
         value = f"-{hi}--{lo}" if negative else f"{lo}-{hi}"
     else:
         qualifier = (
-            _QUALIFIER_OF[_SPACES.sub(" ", g["qual"].strip().lower())] if g["qual"] else "exact"
+            _QUALIFIER_OF[_word_key(g["qual"])] if g["qual"] else "exact"
         )
         if g["cnmore"]:
             qualifier = "more_than"
-        elif g["qual"] and g["qual"].strip().lower() == "over" and _SPREAD.search(
+        elif g["qual"] and _word_key(g["qual"]) == "over" and _SPREAD.search(
             text, max(0, m.start() - 20), m.start()
         ):
             qualifier = "exact"  # "spread over three areas": a place, not a bound

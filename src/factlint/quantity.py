@@ -35,6 +35,7 @@ __all__ = [
     "Quantity",
     "QuantityError",
     "find_quantities",
+    "folded_case",
     "format_quantity",
     "parse_quantity",
 ]
@@ -263,10 +264,8 @@ _SPREAD = re.compile(
 # letters that equal ASCII ones when case is ignored); at a word that begins one of its
 # leading phrases ("about", "down", "six", ...); or where a currency code or "between"
 # begins, which the pattern allows inside a word. It is tried only there, which
-# finds the matches finditer finds, but for one difference: a leading word must be a whole
-# run of ASCII letters, so a word that one of those other letters splits ("almoſt", "Sıx")
-# is not read as one, although the pattern ignoring case would match it. _NOISE and _DATE
-# cannot match a text that lacks all of their hints, so such a text is not scanned at all.
+# finds exactly the matches finditer finds. _NOISE and _DATE cannot match a text that
+# lacks all of their hints, so such a text is not scanned at all.
 
 
 def _plain_words(alternation: str) -> set[str]:
@@ -285,8 +284,9 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 
 def _ascii_lowered(text: str) -> str:
-    """``text`` with A-Z made a-z and nothing else changed, so offsets stay (unlike
-    ``str.lower``, which makes "K" (Kelvin) "k" and "İ" two characters)."""
+    """``text`` with A-Z made a-z and nothing else changed: offsets stay (``str.lower`` makes
+    "İ" two characters), and the letters that equal ASCII ones ignoring case stay as they are,
+    for the patterns that match them (``[sſ]``)."""
     return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
 
 
@@ -294,16 +294,22 @@ def _ascii_lowered(text: str) -> str:
 _TO_ASCII = str.maketrans({c: ascii for ascii, chars in _FOLDS.items() for c in chars})
 
 
+def folded_case(word: str) -> str:
+    """``word`` in lower case, with the letters a pattern that ignores case matches as ASCII
+    ones made those ("ſix", "fırst", "İn" are "six", "first", "in"): the key under which a
+    word such a pattern matched is looked up in a vocabulary."""
+    return word.translate(_TO_ASCII).lower()
+
+
 def _word_key(words: str) -> str:
     """Matched words as the vocabulary writes them: "ABOUT", "Over  " and "ſome" (long s),
     which the pattern matches ignoring case, are "about", "over" and "some"."""
-    return _SPACES.sub(" ", words.strip().translate(_TO_ASCII).lower())
+    return _SPACES.sub(" ", folded_case(words.strip()))
 
 
-def _lowercase_alternation(phrases: Iterable[str], *, folds: bool = True) -> str:
+def _lowercase_alternation(phrases: Iterable[str]) -> str:
     """A pattern that matches in :func:`_ascii_lowered` text what the lower-case ``phrases``
-    (a space standing for any whitespace) match in the text when case is ignored; with
-    ``folds=False``, what they match ignoring the case of ASCII letters only.
+    (a space standing for any whitespace) match in the text when case is ignored.
 
     The alternatives are grouped by their first character ("a(?:bout|bove)|d(?:own)") and are
     case-sensitive, so the engine rejects a group that starts with another character with one
@@ -314,7 +320,7 @@ def _lowercase_alternation(phrases: Iterable[str], *, folds: bool = True) -> str
     def pattern(text: str) -> str:
         assert all(c.islower() or c in " ." for c in text), f"not a lower-case phrase: {text!r}"
         return "".join(
-            r"\s+" if c == " " else f"[{c}{_FOLDS[c]}]" if folds and c in _FOLDS else re.escape(c)
+            r"\s+" if c == " " else f"[{c}{_FOLDS[c]}]" if c in _FOLDS else re.escape(c)
             for c in text
         )
 
@@ -326,20 +332,18 @@ def _lowercase_alternation(phrases: Iterable[str], *, folds: bool = True) -> str
 
 # A figure that starts at an ASCII letter starts with a decline word, an English qualifier or
 # a number word ("down by", "in excess of", "six") that no letter precedes, or where
-# _LEAD_IN_WORD matches. _LEAD_PHRASE finds the former in _ascii_lowered text where the first
-# word of the phrase is one of _LEAD_WORDS, as a whole run of ASCII letters. Looking for whole
-# phrases, not first words, spares trying the figure pattern at every "in", "a" and "up". It
-# matches nothing but looks ahead, so that finditer also finds a phrase inside another ("no
-# greater than" holds "greater than").
-_LEAD_PHRASES = (
+# _LEAD_IN_WORD matches. _LEAD_PHRASE finds the former in _ascii_lowered text, the letters
+# that ignoring case are ASCII ones included ("almoſt", "declıned"), as the pattern does.
+# Looking for whole phrases, not first words, spares trying the figure pattern at every
+# "in", "a" and "up". It matches nothing but looks ahead, so that finditer also finds a
+# phrase inside another ("no greater than" holds "greater than").
+_LEAD_PHRASES = frozenset(
     _plain_words(_DECLINE)
     | {phrase for phrase in _QUALIFIER_OF if phrase.isascii()}
     | set(WORD_NUMBERS)
 )
-_LEAD_WORDS = {phrase.split()[0].rstrip(".") for phrase in _LEAD_PHRASES}
 _LEAD_PHRASE = re.compile(
-    rf"(?<![a-z])(?=(?:{_lowercase_alternation(_LEAD_WORDS, folds=False)})(?![a-z]))"
-    rf"(?=(?:{_lowercase_alternation(_LEAD_PHRASES)})(?![a-z]))"
+    rf"(?<![a-z])(?=(?:{_lowercase_alternation(_LEAD_PHRASES)})(?![a-z]))"
 )
 # Any other figure starts at a digit, `$`, `-` before a digit, or a non-ASCII character other than
 # the mask (Chinese words and numerals, ¥, −). The class comes first so that the engine skips
@@ -359,9 +363,10 @@ _LABEL_BEFORE = re.compile(rf"(?:\b(?:{_lowercase_alternation(_LABEL_WORDS)})|[#
 def _may_hold_noise(text: str, lowered: str) -> bool:
     """False when _NOISE cannot match: no URL, mail, phone prefix, clock time or phone word."""
     # ``in`` chains, not any() over a generator: this runs for every text
-    if "http" in text or "www." in text or "@" in text or "+" in text or ":" in text:
-        return True
-    if "(0" in text:
+    if (
+        "http" in text or "www." in text or "@" in text or "+" in text or ":" in text
+        or "(0" in text
+    ):
         return True
     # "İ" and "ı" match "i" when case is ignored; lower() does not make them "i"
     if "\u0130" in text or "\u0131" in text:
@@ -407,7 +412,7 @@ def _figure_matches(masked: str, folded: str, lowered: str) -> Iterator[re.Match
     """The matches of ``_figure_regex().finditer(masked)``, tried only where a figure can start.
 
     ``folded`` is ``_ascii_lowered(masked)``. The pattern is tried at the first lead phrase or
-    lead character at or after the end of the last match (or of the last failed try), as
+    lead character at or after the end of the last match (or one past the last failed try), as
     finditer would. Lead characters are searched for one at a time rather than listed, so the
     digits inside a figure ("3,500") cost nothing, and one where a figure ends ("1,234" of
     "1,2345") is still found.

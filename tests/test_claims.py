@@ -15,6 +15,7 @@ import pytest
 
 from factlint.claims.check import Claim, ClaimChecker
 from factlint.claims.drafts import draft_from_text, read_draft
+from factlint.claims.periods import period_cues
 from factlint.commands.claims import run_claims_command
 from factlint.errors import FactlintError, InputError, UsageError
 from factlint.project import load_project
@@ -366,6 +367,12 @@ def test_missing_binary_and_unreadable_drafts_are_input_errors(tmp_path: Path) -
     with pytest.raises(InputError) as info:
         run_claims_command([after_bom], project_dir=ROOT)
     assert info.value.where == "2"
+    # lines that end in a CR alone (old Mac files) are lines too, as the draft reads them
+    carriage = tmp_path / "cr.txt"
+    carriage.write_bytes(b"22 zones\r21 zones\r\n\xe9t\xe9 2024")
+    with pytest.raises(InputError) as info:
+        run_claims_command([carriage], project_dir=ROOT)
+    assert info.value.where == "3"
     with pytest.raises(InputError, match="directory"):
         run_claims_command([tmp_path], project_dir=ROOT)
 
@@ -490,3 +497,21 @@ def test_cli_extract_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
     source = ROOT / "facts" / "sources" / "ref-batch5.txt"
     assert main(["extract", str(source), "--project", str(ROOT)]) == 0
     assert capsys.readouterr().out.startswith("id,source,quote,subject,metric,period,value")
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("In the fırst half of 2023 the zones grew", dt.date(2023, 1, 1), dt.date(2023, 6, 30)),
+        ("in the first ſix months of 2023", dt.date(2023, 1, 1), dt.date(2023, 6, 30)),
+        ("as of the end of ſept. 2022", dt.date(2022, 9, 30), dt.date(2022, 9, 30)),
+        ("in the ſecond quarter of 2024", dt.date(2024, 4, 1), dt.date(2024, 6, 30)),
+    ],
+)
+def test_period_words_with_letters_that_ignore_case_are_read(
+    text: str, first: dt.date, last: dt.date
+) -> None:
+    """Period patterns ignore case, so "ı" (dotless i) and "ſ" (long s) match "i" and "s":
+    the words they spell are read as those words (they raised KeyError and StopIteration)."""
+    (cue,) = period_cues(text, 0, len(text), dt.date(2024, 12, 31))
+    assert (cue.first, cue.last) == (first, last)

@@ -15,6 +15,7 @@ header as a cue.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 from bisect import bisect_right
@@ -95,11 +96,13 @@ def _decode(path: Path, data: bytes) -> str:
     head = data[:8192]
     if b"\x00" in head:
         raise InputError(path, None, "binary file, not a text draft (Markdown, plain text or HTML)")
+    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
     try:
-        text = data.decode("utf-8-sig")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        # "utf-8-sig" decodes the bytes after a BOM: exc.start and exc.object count there
-        line = exc.object[: exc.start].count(b"\n") + 1
+        # lines as the draft's text counts them below: a CR, an LF or both end one
+        before = body[: exc.start]
+        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
         raise InputError(path, str(line), "not UTF-8 text (a binary file?)") from None
     controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > 8:

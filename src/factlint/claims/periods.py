@@ -18,6 +18,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from factlint.quantity import folded_case
+
 __all__ = ["PeriodCue", "canonical", "period_cues"]
 
 _MONTHS = (
@@ -87,7 +89,7 @@ class PeriodCue:
 
 
 def _month(word: str) -> int:
-    key = word.lower().rstrip(".")[:3]
+    key = folded_case(word).rstrip(".")[:3]
     return next(i for i, name in enumerate(_MONTHS, start=1) if name.startswith(key))
 
 
@@ -347,13 +349,13 @@ def _read(kind: str, m: re.Match[str], text: str, as_of: dt.date | None) -> Peri
         end = _last_day(y, month)
         return _cue(m, end, end, instant=True)
     if kind in ("half", "half_after"):
-        half = int(g["h"]) if g.get("h") else _ORDINAL[g["ord"].lower()]
+        half = int(g["h"]) if g.get("h") else _ORDINAL[folded_case(g["ord"])]
         return _cue(m, dt.date(y, 1 + 6 * (half - 1), 1), _last_day(y, 6 * half))
     if kind in ("quarter", "quarter_after"):
-        q = int(g["q"]) if g.get("q") else _ORDINAL[g["ord"].lower()]
+        q = int(g["q"]) if g.get("q") else _ORDINAL[folded_case(g["ord"])]
         return _cue(m, dt.date(y, 3 * q - 2, 1), _last_day(y, 3 * q))
     if kind == "first_months":
-        n_text = g["n"].lower()
+        n_text = folded_case(g["n"])
         n = int(n_text) if n_text.isdigit() else _COUNT[n_text]
         months = n * (3 if g["unit"].lower().startswith("quarter") else 1)
         if not 1 <= months <= 12:

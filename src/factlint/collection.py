@@ -13,14 +13,15 @@ def collection_paused() -> Iterator[None]:
 
     Reading a large registry or running the rules over a million facts makes millions
     of objects that are not garbage: each node and entry of a YAML file, the fact ids of
-    every check. Every 700 (or, under the command line's thresholds, 100,000) new
-    objects start a collection that walks the young ones to free nothing, and every so
-    often one walks the whole heap: two thirds of the time of reading a registry of
-    37,000 entities at Python's default thresholds, 0.4 s of the rules at a million
-    facts under the command line's. What outlives the work is then moved to the oldest
-    generation (freeze, then unfreeze: two list splices), whose rare full collections
-    walk it with the rest, rather than walked once more when collection resumes. The
-    collector is left as it was found, on or off, after an error too.
+    every check. Each batch of new objects (700 at Python's defaults, 100,000 under the
+    command line's thresholds) starts a collection that walks the young ones to free
+    nothing, and every so often one walks the whole heap: most of the time of reading a
+    registry of tens of thousands of entities at the defaults (bench/RESULTS.md has the
+    numbers). At the end, every object then tracked, what outlives the work among them,
+    is moved to the oldest generation (freeze, then unfreeze: two list splices), whose
+    rare full collections walk it with the rest, rather than walked once more when
+    collection resumes. The collector is left as it was found, on or off, after an error
+    too.
     """
     enabled = gc.isenabled()
     gc.disable()

@@ -68,7 +68,8 @@ def test_one_read_gives_the_data_and_the_digest_of_the_bytes(tmp_path: Path) -> 
 
 def test_a_bom_is_dropped_and_a_bad_byte_named_by_its_line() -> None:
     assert decode_text(codecs.BOM_UTF8 + b"a\nb", "x") == "a\nb"
-    cases = ((b"a\n\nb\xff", "3"), (b"\xc3", "1"), (codecs.BOM_UTF8 + b"ab\n\xff", "2"))
+    cases = ((b"a\n\nb\xff", "3"), (b"\xc3", "1"), (codecs.BOM_UTF8 + b"ab\n\xff", "2"),
+             (b"a\rb\r\nc\r\xff", "4"))  # a CR alone ends a line too
     for data, line in cases:
         try:
             decode_text(data, "x")

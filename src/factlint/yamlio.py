@@ -325,9 +325,15 @@ def _read_bytes(path: Path, shown: Path | str) -> bytes:
 
 
 def decode_text(
-    data: bytes, shown: Path | str, *, error: type[InputError] = InputError
+    data: bytes,
+    shown: Path | str,
+    *,
+    error: type[InputError] = InputError,
+    message: str = "not valid UTF-8 text",
 ) -> str:
-    """UTF-8 text (a BOM is dropped); UTF-16 or invalid bytes raise ``error`` naming ``shown``."""
+    """UTF-8 text (a BOM is dropped); UTF-16 or invalid bytes raise ``error`` naming ``shown``
+    and the line, counted as tables, YAML and drafts count lines (a CR, an LF or both end
+    one); ``message`` says what invalid bytes are."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise error(shown, "1", "file is UTF-16; expected UTF-8 text")
     # as the "utf-8-sig" codec does, in C: a BOM dropped, the rest decoded (an error's
@@ -337,8 +343,9 @@ def decode_text(
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
         # exc.start counts in the bytes decoded: after the BOM, if there is one
-        line = body[: exc.start].count(b"\n") + 1
-        raise error(shown, str(line), "not valid UTF-8 text") from None
+        before = body[: exc.start]
+        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+        raise error(shown, str(line), message) from None
 
 
 def load_yaml(path: Path, *, display: Path | str | None = None) -> Any:

@@ -15,7 +15,6 @@ header as a cue.
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import re
 from bisect import bisect_right
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from factlint.errors import InputError
-from factlint.yamlio import load_yaml_text
+from factlint.yamlio import decode_text, load_yaml_text
 
 __all__ = ["Block", "Draft", "DraftKind", "read_draft", "draft_from_text"]
 
@@ -96,14 +95,7 @@ def _decode(path: Path, data: bytes) -> str:
     head = data[:8192]
     if b"\x00" in head:
         raise InputError(path, None, "binary file, not a text draft (Markdown, plain text or HTML)")
-    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # lines as the draft's text counts them below: a CR, an LF or both end one
-        before = body[: exc.start]
-        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
-        raise InputError(path, str(line), "not UTF-8 text (a binary file?)") from None
+    text = decode_text(data, path, message="not UTF-8 text (a binary file?)")
     controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > 8:
         raise InputError(path, None, "binary file, not a text draft (Markdown, plain text or HTML)")

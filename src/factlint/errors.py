@@ -23,6 +23,8 @@ source, a discrepancy) are not exceptions: they are findings.
 from __future__ import annotations
 
 import errno
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -80,3 +82,12 @@ class PipeClosed(BrokenPipeError):
     def __init__(self, exit_code: int) -> None:
         super().__init__(errno.EPIPE, "standard output was closed by its reader")
         self.exit_code = exit_code
+
+    @classmethod
+    @contextmanager
+    def keeping(cls, verdict: int) -> Iterator[None]:
+        """Write to standard output inside: a reader that leaves raises ``PipeClosed(verdict)``."""
+        try:
+            yield
+        except BrokenPipeError as exc:
+            raise cls(verdict) from exc

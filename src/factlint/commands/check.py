@@ -19,7 +19,6 @@ from factlint.report.emit import emit
 DEFAULT_REPORT = Path("reports") / "index.html"
 
 
-
 def _apply_baseline(result: RunResult, baseline: Path) -> tuple[set[str], dict[str, Any]]:
     """Mark what the baseline knows; add FL070 for its stale entries."""
     entries = load_baseline(baseline)
@@ -81,10 +80,8 @@ def run_check_command(
     if output is not None:
         atomic_write(output, emit(fmt, data))
         return verdict
-    try:
+    with PipeClosed.keeping(verdict):
         _write_stdout(fmt, data, report_path, gx_skipped=result.gx_skipped)
-    except BrokenPipeError as exc:
-        raise PipeClosed(verdict) from exc
     return verdict
 
 

@@ -73,13 +73,11 @@ def run_claims_command(
     if output is not None:
         atomic_write(output, text if fmt != "text" else render_text(data))
         return verdict
-    try:
+    with PipeClosed.keeping(verdict):
         if fmt == "text":
             render_text(data, console=Console(highlight=False))
         else:
             sys.stdout.write(text)
-    except BrokenPipeError as exc:
-        raise PipeClosed(verdict) from exc
     return verdict
 
 

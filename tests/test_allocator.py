@@ -16,7 +16,7 @@ from factlint.allocator import tune_allocator
 )
 def test_glibc_accepts_every_setting() -> None:
     # mallopt answers 0 for a value it refuses, and the CLI would silently run without
-    # the settings (and the second a warm 1M check saves with them)
+    # the settings (and the half second a warm 1M check saves with them)
     assert tune_allocator() is True
 
 

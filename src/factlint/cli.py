@@ -495,10 +495,8 @@ def _exit_without_teardown(code: int) -> NoReturn:
     """
     atexit._run_exitfuncs()
     try:
-        sys.stdout.flush()
+        _flush_stdout()
         sys.stderr.flush()
-    except BrokenPipeError:  # `factlint ... | head` closed the pipe
-        _silence_stdout()
     except (OSError, ValueError):  # a stream closed or broken: nothing more can be said
         pass
     os._exit(code)

@@ -176,11 +176,11 @@ def _remember_tables(store: Cache, known: list[str], keys: list[str]) -> None:
         store.write_json(_cache_name(".json"), (known + fresh)[-MAX_TABLE_KEYS:])
 
 
-def _missing_sources(facts: pd.DataFrame, unknown: set[str]) -> list[Finding]:
-    """An FL020 finding for each source id of ``unknown``, naming every fact that cites it."""
+def _missing_sources(unverifiable: pd.DataFrame) -> list[Finding]:
+    """An FL020 finding for each source the ``unverifiable`` rows cite (every row that
+    cites a source without a text), naming each of its facts."""
     findings: list[Finding] = []
-    for source_id in sorted(unknown):
-        rows = facts[facts["source"] == source_id]
+    for source_id, rows in unverifiable.groupby("source", sort=True):
         findings.append(
             Finding(
                 code="FL020",
@@ -246,7 +246,7 @@ def check_provenance(
     known_sources = rows["source"].isin(set(source_texts)).to_numpy()
     # no source at all is the schema's to report; a source without a text is FL020's
     unverifiable = rows[~known_sources & (rows["source"] != "").to_numpy()]
-    findings = _missing_sources(facts, set(unverifiable["source"].tolist()))
+    findings = _missing_sources(unverifiable)
     checked = rows[known_sources & _quoted(rows["quote"])]
     passed_before = np.zeros(len(checked), dtype=bool)
     if store is not None and len(checked):

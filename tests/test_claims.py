@@ -506,6 +506,8 @@ def test_cli_extract_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
         ("in the first ſix months of 2023", dt.date(2023, 1, 1), dt.date(2023, 6, 30)),
         ("as of the end of ſept. 2022", dt.date(2022, 9, 30), dt.date(2022, 9, 30)),
         ("in the ſecond quarter of 2024", dt.date(2024, 4, 1), dt.date(2024, 6, 30)),
+        ("in the first half of laſt year", dt.date(2023, 1, 1), dt.date(2023, 6, 30)),
+        ("in the first half of thİs year", dt.date(2024, 1, 1), dt.date(2024, 6, 30)),
     ],
 )
 def test_period_words_with_letters_that_ignore_case_are_read(

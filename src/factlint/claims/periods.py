@@ -124,7 +124,7 @@ def _year(text: str | None, as_of: dt.date | None) -> int | None:
     """A year reference as a number (None when relative and no as-of date is known)."""
     if text is None:
         return as_of.year if as_of else None
-    t = " ".join(text.lower().split())
+    t = " ".join(folded_case(text).split())
     if t.isdigit():
         return int(t)
     if as_of is None:
@@ -357,7 +357,7 @@ def _read(kind: str, m: re.Match[str], text: str, as_of: dt.date | None) -> Peri
     if kind == "first_months":
         n_text = folded_case(g["n"])
         n = int(n_text) if n_text.isdigit() else _COUNT[n_text]
-        months = n * (3 if g["unit"].lower().startswith("quarter") else 1)
+        months = n * (3 if folded_case(g["unit"]).startswith("quarter") else 1)
         if not 1 <= months <= 12:
             return None
         return _cue(m, dt.date(y, 1, 1), _last_day(y, months))
@@ -366,7 +366,7 @@ def _read(kind: str, m: re.Match[str], text: str, as_of: dt.date | None) -> Peri
         return _cue(m, dt.date(y, a, 1), _last_day(y, b)) if a <= b else None
     if kind == "month":
         month = _month(g["month"])
-        if g.get("asof") and g["asof"].lower() != "by":
+        if g.get("asof") and folded_case(g["asof"]) != "by":
             end = _last_day(y, month)
             return _cue(m, dt.date(y, month, 1), end)
         return _cue(m, dt.date(y, month, 1), _last_day(y, month))

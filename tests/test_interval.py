@@ -7,6 +7,7 @@ loses a value that the operands allow.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -351,7 +352,7 @@ figure_like = st.one_of(
 
 
 def _same_readings(a: Readings, b: Readings) -> bool:
-    for name in ("number", "signed", "decimals", "year", "month", "first", "last"):
+    for name in (f.name for f in dataclasses.fields(Readings)):
         x, y = getattr(a, name), getattr(b, name)
         if x.dtype.kind == "f":
             # NaN where the other is NaN, equal elsewhere, and -0.0 is not 0.0

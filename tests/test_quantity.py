@@ -452,6 +452,22 @@ def test_label_pattern_is_the_plain_pattern_ignoring_case(text: str) -> None:
             )
 
 
+def test_lower_keeps_offsets_and_non_ascii_but_for_the_two_letters_set_aside() -> None:
+    """_ascii_lowered uses str.lower unless the text holds one of _LOWER_CHANGES."""
+    from factlint import quantity
+
+    changed = []
+    for code in range(0x80, 0x110000):
+        char = chr(code)
+        low = char.lower()
+        if low != char and (
+            len(low) != 1 or low.isascii() or low.isalpha() != char.isalpha()
+            or low.isspace() != char.isspace()
+        ):
+            changed.append(char)
+    assert changed == list(quantity._LOWER_CHANGES)
+
+
 def test_the_case_folds_are_all_the_letters_that_ignoring_case_makes_ascii() -> None:
     from factlint import quantity
 

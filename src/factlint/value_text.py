@@ -14,7 +14,7 @@ nearly every value has, which is a hundred times cheaper
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -39,7 +39,9 @@ def mantissa(sign: pd.Series, integer: pd.Series, frac: pd.Series) -> tuple[Floa
     return np.where(negative, -digits, digits), decimals
 
 
-def day_numbers(year: pd.Series, month: pd.Series, day: pd.Series) -> tuple[FloatArray, FloatArray]:
+def _day_numbers(
+    year: pd.Series, month: pd.Series, day: pd.Series
+) -> tuple[FloatArray, FloatArray]:
     """First and last day (days since 1970-01-01) of full or partial ISO dates."""
     iso = year + "-" + month.fillna("01") + "-" + day.fillna("01")
     first = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
@@ -58,7 +60,8 @@ def day_numbers(year: pd.Series, month: pd.Series, day: pd.Series) -> tuple[Floa
     return first_n, last_n
 
 
-#: texts longer than this are read by the patterns alone (no figure or date is)
+#: texts longer than this are read by the patterns alone (what the arithmetic reads is
+#: shorter: at most 15 digits with a sign and a point, or an ISO date)
 _SHORT = 24
 #: the most digits read by arithmetic: every integer up to 10**15 is exact in a double
 _MAX_DIGITS = 15
@@ -94,7 +97,7 @@ class Readings:
         return Readings(*(put(getattr(self, f), getattr(other, f)) for f in _READING_FIELDS))
 
 
-_READING_FIELDS = ("number", "signed", "decimals", "year", "month", "first", "last")
+_READING_FIELDS = tuple(f.name for f in fields(Readings))
 
 
 def read_texts(texts: npt.NDArray[np.object_], *, arithmetic: bool = True) -> Readings:
@@ -121,7 +124,7 @@ def _read_by_pattern(texts: npt.NDArray[np.object_]) -> Readings:
     single = text.str.extract(SINGLE)
     signed, decimals = mantissa(single["sign"], single["int"], single["frac"])
     dates = text.str.extract(DATE)
-    first, last = day_numbers(dates["y"], dates["m"], dates["d"])
+    first, last = _day_numbers(dates["y"], dates["m"], dates["d"])
     return Readings(
         number=single["int"].notna().to_numpy(dtype=bool),
         signed=signed,
@@ -170,7 +173,7 @@ def _read_plain(texts: npt.NDArray[np.object_]) -> tuple[BoolArray, Readings]:
     # a digit's place is the number of digits after it; a mantissa of at most 15 digits
     # is a sum of exact terms below 2**53, hence exact
     value = np.where(digit, code - _ZERO, 0)
-    mantissa = np.sum(value * _POWERS_OF_TEN[n_digits[:, None] - before], axis=1)
+    digits = np.sum(value * _POWERS_OF_TEN[n_digits[:, None] - before], axis=1)
 
     # an ISO date: four digits, a dash, two digits, and optionally a dash and two more
     full = length == 10
@@ -189,7 +192,7 @@ def _read_plain(texts: npt.NDArray[np.object_]) -> tuple[BoolArray, Readings]:
         )
     readings = Readings(
         number=decimal,
-        signed=np.where(decimal, np.where(minus, -mantissa, mantissa), np.nan),
+        signed=np.where(decimal, np.where(minus, -digits, digits), np.nan),
         decimals=np.where(decimal & (n_points == 1), length - 1 - point_at, 0).astype(float),
         year=dated,
         month=iso,
@@ -216,7 +219,7 @@ def _calendar_days(
     has_month: BoolArray,
     has_day: BoolArray,
 ) -> tuple[FloatArray, FloatArray]:
-    """:func:`day_numbers` of dates given as integers (month and day 1 where not written)."""
+    """:func:`_day_numbers` of dates given as integers (month and day 1 where not written)."""
     real = (month >= 1) & (month <= 12) & (day >= 1)
     months = (year - 1970) * 12 + np.clip(month, 1, 12) - 1
     month_start = months.astype("datetime64[M]")

@@ -17,7 +17,6 @@ same bytes, takes the lines of its records from the run's cache instead.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import functools
 import hashlib
@@ -35,7 +34,7 @@ from factlint.cache import current as current_cache
 from factlint.cache import generation
 from factlint.cache import using as using_cache
 from factlint.errors import TableError
-from factlint.yamlio import BIDI_CONTROLS, decode_text
+from factlint.yamlio import BIDI_CONTROLS, decode_text, without_bom
 
 FILE_COLUMN = "_file"
 LINE_COLUMN = "_line"
@@ -250,7 +249,7 @@ def read_table_and_digest(
     known = None if store is None else _lines_from_runs(store.read_json(entry))
     if known is None and not data.isascii():
         decode_text(data, Path(shown), error=TableError)  # validates; the bytes are what is parsed
-    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    body = without_bom(data)
     # one line break: CRLF and a lone CR (old Mac files, mixed endings) become LF, so the
     # csv module and pandas agree on line numbers
     if b"\r" in body:

@@ -324,6 +324,11 @@ def _read_bytes(path: Path, shown: Path | str) -> bytes:
         raise InputError(shown, None, f"cannot read: {exc.strerror}") from None
 
 
+def without_bom(data: bytes) -> bytes:
+    """``data`` without a leading UTF-8 BOM, which UTF-8 text may begin with."""
+    return data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+
+
 def decode_text(
     data: bytes,
     shown: Path | str,
@@ -338,7 +343,7 @@ def decode_text(
         raise error(shown, "1", "file is UTF-16; expected UTF-8 text")
     # as the "utf-8-sig" codec does, in C: a BOM dropped, the rest decoded (an error's
     # position counts from after the BOM there too)
-    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    body = without_bom(data)
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -404,29 +404,41 @@ def validate_facts(
     entry = None if store is None else _passed_before(facts, digests)
     if store is not None and entry is not None and store.read_json(entry) is True:
         return [], pd.Series(True, index=facts.index)
-    if _every_row_passes(facts, registries, source_ids):
-        if store is not None and entry is not None:
-            store.write_json(entry, True)
-        return [], pd.Series(True, index=facts.index)
+    if not _every_row_passes(facts, registries, source_ids):
+        # the quick look has a doubt: pandera decides, and its failures become findings
+        failures = _pandera_failures(facts, registries, source_ids)
+        if failures is not None:
+            return _findings(failures, facts, registries)
+    if store is not None and entry is not None:
+        store.write_json(entry, True)  # the next run over the same files looks at no row
+    return [], pd.Series(True, index=facts.index)
+
+
+def _pandera_failures(
+    facts: pd.DataFrame, registries: Registries, source_ids: set[str]
+) -> pd.DataFrame | None:
+    """pandera's failure cases over every row, or None when every row passes."""
     import pandera.pandas as pa
 
-    schema = build_schema(registries, source_ids)
     try:
-        schema.validate(facts, lazy=True)
+        build_schema(registries, source_ids).validate(facts, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-    else:
-        # the quick look had a doubt that pandera cleared: the next run needs neither
-        if store is not None and entry is not None:
-            store.write_json(entry, True)
-        return [], pd.Series(True, index=facts.index)
+        cases: pd.DataFrame = exc.failure_cases
+        return cases
+    return None
+
+
+def _findings(
+    cases: pd.DataFrame, facts: pd.DataFrame, registries: Registries
+) -> tuple[list[Finding], pd.Series]:
+    """A finding per failing check of each row, and the mask of the rows with none."""
     cases = cases[cases["check"].isin(SCHEMA_CHECKS) & cases["index"].notna()]
     cases = cases.drop_duplicates(["check", "index"])
-    bad = pd.Series(True, index=facts.index)
+    passing = pd.Series(True, index=facts.index)
     findings: list[Finding] = []
     for code, index in zip(cases["check"], cases["index"].astype(int), strict=True):
         row = facts.loc[index]
-        bad.loc[index] = False
+        passing.loc[index] = False
         column = SCHEMA_CHECKS[code][0]
         fact_id = str(row["id"]).strip()
         findings.append(
@@ -442,4 +454,4 @@ def validate_facts(
                 column=column,
             )
         )
-    return findings, bad
+    return findings, passing

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +17,8 @@ from factlint.tables import (
     _CONTROL,
     _REFUSED_BELOW,
     CACHE_MIN_BYTES,
+    _entry_arrays,
+    _frame_from_entry,
     _holds_refused_characters,
     _lines_from_runs,
     _plain_record_lines,
@@ -138,39 +143,139 @@ def big_table(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_cached_scan_reads_the_table_a_cold_scan_reads(tmp_path: Path) -> None:
+def test_a_warm_read_gives_the_table_a_cold_read_gives_without_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = big_table(tmp_path)
     cold, digest = read_table_and_digest(path)
     with using(Cache(tmp_path / "cache")):
         first, _ = read_table_and_digest(path)
-        (entry,) = (tmp_path / "cache").glob("table-*.json")
-        assert entry.name.endswith(f"-{digest}.json")
+        assert len(list((tmp_path / "cache").glob("table-*.npz"))) == 1
+        monkeypatch.setattr(pd, "read_csv", _no_parsing)
         warm, warm_digest = read_table_and_digest(path)
     assert warm_digest == digest
     for frame in (first, warm):
         assert frame.equals(cold) and frame.dtypes.equals(cold.dtypes)
     assert cold["_line"].iloc[99:102].tolist() == [103, 106, 107]  # after the blank lines
+    assert "two\nlines" in set(warm["quote"])
 
 
-@pytest.mark.parametrize("entry", [b"{not json", b"[[2, 5]]", b'[["2", 5]]', b"[[1, 3]]", b"{}"])
+def _no_parsing(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the CSV parser ran although the cache holds the table")
+
+
+def test_an_edited_table_replaces_its_entry_and_is_read_afresh(tmp_path: Path) -> None:
+    path = big_table(tmp_path)
+    with using(Cache(tmp_path / "cache")):
+        read_table(path)
+        path.write_bytes(path.read_bytes().replace(b"r7,", b"edited,", 1))
+        edited = read_table(path)
+        again = read_table(path)
+    assert "edited" in set(edited["id"]) and again.equals(edited)
+    assert len(list((tmp_path / "cache").glob("table-*"))) == 1  # the cache does not grow
+
+
+def test_the_required_columns_are_checked_on_a_warm_read_too(tmp_path: Path) -> None:
+    path = big_table(tmp_path)
+    with using(Cache(tmp_path / "cache")):
+        read_table(path, required=["id"])
+        with pytest.raises(TableError, match=r"missing required column\(s\): source"):
+            read_table(path, required=["id", "source"])
+
+
+def _corrupt_entries() -> list[tuple[str, Callable[[dict[str, np.ndarray]], None]]]:
+    def set_to(key: str, value: np.ndarray) -> Callable[[dict[str, np.ndarray]], None]:
+        return lambda arrays: arrays.__setitem__(key, value)
+
+    return [
+        ("a code past the cells", set_to("codes0", np.full(40_000, 40_000, dtype=np.int32))),
+        ("a negative code", set_to("codes1", np.full(40_000, -1, dtype=np.int32))),
+        ("codes of another length", set_to("codes0", np.zeros(3, dtype=np.int32))),
+        ("codes of another type", set_to("codes0", np.zeros(40_000, dtype=np.int64))),
+        ("a count that does not fit", set_to("counts", np.array([1, 1, 1], dtype=np.int64))),
+        ("counts for fewer columns", set_to("counts", np.array([1], dtype=np.int64))),
+        ("lines that go back", set_to("runs", np.array([[5, 2], [3, 2]], dtype=np.int64))),
+        ("cells that are not UTF-8", set_to("cells1", _bytes(b"\xff\xfe"))),
+        ("a part missing", lambda arrays: arrays.pop("cells2")),
+    ]
+
+
+def _bytes(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype=np.uint8)
+
+
+@pytest.mark.parametrize(
+    "corrupt", [c for _, c in _corrupt_entries()], ids=[n for n, _ in _corrupt_entries()]
+)
 def test_a_cache_entry_that_does_not_fit_the_table_is_not_used(
-    tmp_path: Path, entry: bytes
+    tmp_path: Path, corrupt: Callable[[dict[str, np.ndarray]], None]
 ) -> None:
+    path = big_table(tmp_path)
+    cold, _ = read_table_and_digest(path)
+    store = Cache(tmp_path / "cache")
+    with using(store):
+        read_table_and_digest(path)
+        (entry,) = (tmp_path / "cache").glob("table-*.npz")
+        arrays = store.read_arrays(entry.name)
+        assert arrays is not None
+        corrupt(arrays)
+        store.write_arrays(entry.name, arrays)
+        warm, _ = read_table_and_digest(path)
+    assert warm.equals(cold)
+
+
+@pytest.mark.parametrize("payload", [b"not a zip", b"PK\x03\x04cut short", b""])
+def test_an_unreadable_cache_entry_is_a_miss(tmp_path: Path, payload: bytes) -> None:
     path = big_table(tmp_path)
     cold, _ = read_table_and_digest(path)
     with using(Cache(tmp_path / "cache")):
         read_table_and_digest(path)
-        for name in (tmp_path / "cache").glob("table-*.json"):
-            name.write_bytes(entry)
+        (entry,) = (tmp_path / "cache").glob("table-*.npz")
+        entry.write_bytes(payload)
         warm, _ = read_table_and_digest(path)
     assert warm.equals(cold)
+
+
+def test_a_cache_entry_holding_pickles_is_never_unpickled(tmp_path: Path) -> None:
+    path = big_table(tmp_path)
+    with using(Cache(tmp_path / "cache")):
+        read_table_and_digest(path)
+        (entry,) = (tmp_path / "cache").glob("table-*.npz")
+        np.savez(entry.open("wb"), digest=np.array([_Explodes()], dtype=object))
+        warm = read_table(path)  # a miss, read afresh, no pickle loaded
+    assert len(warm) == 40_000
+
+
+class _Explodes:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (_explode, ("unpickled",))
+
+
+def _explode(what: str) -> None:
+    raise AssertionError(what)
 
 
 def test_a_bad_table_is_never_cached(tmp_path: Path) -> None:
     path = write(tmp_path, (HEADER + "a,x,1\n" * 30_000 + "b,y\n").encode())
     with using(Cache(tmp_path / "cache")), pytest.raises(TableError, match="ragged"):
         read_table(path)
-    assert not list((tmp_path / "cache").glob("table-*.json"))
+    assert not list((tmp_path / "cache").glob("table-*"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(
+    st.tuples(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                      max_size=6),
+              st.sampled_from(["", "x", "ſ", "20.8%", "a\nb"])),
+    min_size=1, max_size=40,
+))
+def test_cells_come_back_from_an_entry_as_they_went_in(rows: list[tuple[str, str]]) -> None:
+    frame = pd.DataFrame(rows, columns=["id", "quote"], dtype=str)
+    lines = np.arange(2, len(rows) + 2, dtype=np.int64)
+    back = _frame_from_entry(_entry_arrays(frame, lines, "d"), "d")
+    assert back is not None
+    assert back[0].equals(frame) and back[0].dtypes.equals(frame.dtypes)
+    assert back[1].tolist() == lines.tolist()
 
 
 @given(lines=st.lists(st.integers(1, 5), max_size=30).map(

@@ -138,6 +138,33 @@ class Cache:
         found: np.ndarray = known[at] == keys
         return found
 
+    def read_arrays(self, name: str) -> dict[str, np.ndarray] | None:
+        """The named arrays of an ``.npz`` entry, or None when missing or malformed."""
+        import zipfile
+
+        import numpy as np
+
+        try:
+            stored = np.load(self._path(name), allow_pickle=False)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+            return None
+        if not isinstance(stored, np.lib.npyio.NpzFile):
+            return None  # a lone array, written by something else
+        try:
+            with stored:
+                return {key: stored[key] for key in stored.files}
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
+            return None  # a member cut short or failing its checksum
+
+    def write_arrays(self, name: str, arrays: Mapping[str, np.ndarray]) -> None:
+        import io
+
+        import numpy as np
+
+        buffer = io.BytesIO()
+        np.savez(buffer, allow_pickle=False, **arrays)  # not compressed: read speed matters
+        self._write(name, buffer.getvalue())
+
     def read_json(self, name: str) -> Any:
         """The stored value, or None when missing or malformed."""
         try:

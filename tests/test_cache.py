@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -197,3 +198,84 @@ def test_what_json_cannot_give_back_is_found_at_any_depth() -> None:
         [1, {"\x00date": "the key the cache writes dates with"}],
     ):
         assert not _fits_json(odd), odd
+
+
+def readings(root: Path, cache: Cache | None) -> pd.DataFrame:
+    result = run_check(root, today=TODAY, cache=cache)
+    stated = result.facts[~result.facts["derived"]]
+    return stated[["id", "lo", "hi", "lo_open", "hi_open", "start", "end"]]
+
+
+def test_a_warm_run_reads_no_value_or_period_again(
+    bundled_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from factlint import normalise
+
+    cache = Cache(tmp_path / "cache")
+    cold = readings(bundled_project, cache)
+    assert len(list((tmp_path / "cache").glob("normalised-*.npz"))) == 1
+
+    def unread(*args: object, **kwargs: object) -> None:
+        raise AssertionError("read again although the cache holds the readings")
+
+    monkeypatch.setattr(normalise, "written", unread)
+    monkeypatch.setattr(normalise, "period_bounds", unread)
+    assert readings(bundled_project, cache).equals(cold)
+
+
+def test_a_value_edited_after_a_warm_run_is_read_again(
+    bundled_project: Path, tmp_path: Path
+) -> None:
+    cache = Cache(tmp_path / "cache")
+    before = readings(bundled_project, cache)
+    table = bundled_project / "facts" / "scio-2024-09-10.csv"
+    frame = pd.read_csv(table, dtype=str, keep_default_na=False)
+    row = int(frame.index[frame["value"] == "20.8"][0])
+    frame.loc[row, "value"] = "20.9"
+    frame.to_csv(table, index=False)
+    after = readings(bundled_project, cache)
+    assert after.equals(readings(bundled_project, None))
+    edited = after["id"] == frame.loc[row, "id"]
+    assert after.loc[edited, "lo"].tolist() != before.loc[edited, "lo"].tolist()
+    assert len(list((tmp_path / "cache").glob("normalised-*.npz"))) == 1  # replaced, not added
+
+
+def test_readings_kept_for_one_tolerance_are_not_used_for_another(
+    bundled_project: Path, tmp_path: Path
+) -> None:
+    from factlint.normalise import normalise_facts
+    from factlint.project import load_project
+
+    project = load_project(bundled_project)
+    where = (project.root, project.inputs)
+    with using(Cache(tmp_path / "cache")):
+        normalise_facts(project.facts, project.registries, approx_tolerance=0.05, project=where)
+        wider = normalise_facts(
+            project.facts, project.registries, approx_tolerance=0.2, project=where
+        )
+    fresh = normalise_facts(project.facts, project.registries, approx_tolerance=0.2)
+    assert wider[["lo", "hi"]].equals(fresh[["lo", "hi"]])
+    assert (project.facts["qualifier"] == "approx").any()  # so the tolerance shows
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda arrays: arrays.__setitem__("lo", arrays["lo"].astype(np.float32)),
+        lambda arrays: arrays.__setitem__("hi", arrays["hi"][:-1]),
+        lambda arrays: arrays.__setitem__("start", arrays["start"].astype("datetime64[D]")),
+        lambda arrays: arrays.pop("hi_open"),
+    ],
+    ids=["another dtype", "another length", "another time unit", "a column missing"],
+)
+def test_readings_that_do_not_fit_are_read_afresh(
+    bundled_project: Path, tmp_path: Path, change: Any
+) -> None:
+    store = Cache(tmp_path / "cache")
+    cold = readings(bundled_project, store)
+    (entry,) = (tmp_path / "cache").glob("normalised-*.npz")
+    arrays = store.read_arrays(entry.name)
+    assert arrays is not None
+    change(arrays)
+    store.write_arrays(entry.name, arrays)
+    assert readings(bundled_project, store).equals(cold)

@@ -373,10 +373,13 @@ def _run_check(root: Path, *, today: dt.date | None, gx: bool, jobs: int | None)
     lap("provenance")
 
     stated = project.facts
+    every_row = bool(valid.all())
     table = normalise_facts(
-        stated[valid.to_numpy()],
+        stated if every_row else stated[valid.to_numpy()],
         project.registries,
         approx_tolerance=rule_set.settings.approx_tolerance,
+        # the readings of every row of the project's files are worth keeping for a re-run
+        project=(project.root, project.inputs) if every_row else None,
     )
     rule_findings, table, runs = run_rules(rule_set, project.registries, table, stated)
     findings += rule_findings

@@ -15,20 +15,46 @@ Rules never reparse text: they read these columns.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from factlint import interval, period, value_text
+from factlint.cache import Cache, generation, inputs_digest
+from factlint.cache import current as current_cache
 from factlint.interval import Interval, written
 from factlint.period import period_bounds
 from factlint.registry import Registries
 
 INTERVAL_COLUMNS = ("lo", "hi", "lo_open", "hi_open")
+#: what a row's written value and period give, by dtype: a warm run takes them from the
+#: cache when the fact tables and registries are those of the run that stored them
+READINGS = {
+    "lo": np.dtype(np.float64), "hi": np.dtype(np.float64),
+    "lo_open": np.dtype(np.bool_), "hi_open": np.dtype(np.bool_),
+    "start": np.dtype("datetime64[ns]"), "end": np.dtype("datetime64[ns]"),
+}
 
 
 def normalise_facts(
-    facts: pd.DataFrame, registries: Registries, *, approx_tolerance: float = 0.05
+    facts: pd.DataFrame,
+    registries: Registries,
+    *,
+    approx_tolerance: float = 0.05,
+    project: tuple[Path, Mapping[str, str]] | None = None,
 ) -> pd.DataFrame:
-    """Add interval, unit and period columns to valid fact rows (input is not modified)."""
+    """Add interval, unit and period columns to valid fact rows (input is not modified).
+
+    ``project`` (its root, and the SHA-256 of each input by project path, as in
+    ``Project.inputs``) says that ``facts`` are every fact row of those files: the
+    run's cache (:mod:`factlint.cache`) then keeps what the values and periods read
+    as, and a run over the same tables and registries reads none of them again.
+    """
     # copy-on-write: new columns go to the copy only, and the input's are not duplicated
     out = facts.copy(deep=False)
     # a fact base names few units: each distinct unit is looked up once, then gathered
@@ -46,27 +72,70 @@ def normalise_facts(
     # an integer count is exact ("22 zones"), but a scaled one is rounded
     # ("100 million units" is 100 ± 0.5 million)
     discrete = (dimension.isin(["count", "date"]).to_numpy() & (factor == 1))[unit_codes]
-    iv = written(
-        out["value"].to_numpy(dtype=object),
-        out["qualifier"].to_numpy(dtype=object),
-        discrete=discrete,
-        nonnegative=nonnegative.to_numpy(),
-        approx_tolerance=approx_tolerance,
-        date=(dimension == "date").to_numpy()[unit_codes],
-    )
-    out["lo"], out["hi"] = iv.lo, iv.hi
-    out["lo_open"], out["hi_open"] = iv.lo_open, iv.hi_open
+    store = current_cache() if project is not None else None
+    entry, key = _entry(*project, approx_tolerance, len(out)) if project else ("", "")
+    readings = _stored_readings(store, entry, key, len(out))
+    if readings is None:
+        iv = written(
+            out["value"].to_numpy(dtype=object),
+            out["qualifier"].to_numpy(dtype=object),
+            discrete=discrete,
+            nonnegative=nonnegative.to_numpy(),
+            approx_tolerance=approx_tolerance,
+            date=(dimension == "date").to_numpy()[unit_codes],
+        )
+        bounds = period_bounds(out["period"])
+        readings = {
+            "lo": iv.lo, "hi": iv.hi, "lo_open": iv.lo_open, "hi_open": iv.hi_open,
+            "start": bounds["start"].to_numpy(), "end": bounds["end"].to_numpy(),
+        }
+        if store is not None:
+            store.write_arrays(entry, {"key": _utf8(key), **readings})
+    for name in ("lo", "hi", "lo_open", "hi_open"):
+        out[name] = readings[name]
     out["base_lo"] = out["lo"] * out["factor"]
     out["base_hi"] = out["hi"] * out["factor"]
-    bounds = period_bounds(out["period"])
-    out["start"] = bounds["start"].to_numpy()
-    out["end"] = bounds["end"].to_numpy()
+    out["start"] = readings["start"]
+    out["end"] = readings["end"]
     out["derived"] = False
     # filled in place: a list of a million () would be converted element by element
     no_sources = np.empty(len(out), dtype=object)
     no_sources.fill(())
     out["derived_from"] = no_sources
     return out
+
+
+def _entry(
+    root: Path, digests: Mapping[str, str], approx_tolerance: float, rows: int
+) -> tuple[str, str]:
+    """The entry of a project (one per project directory: an edit replaces it) and the
+    key it must hold: the fact tables and registries, the tolerance and the row count."""
+    read = inputs_digest(digests, lambda path: path.startswith("facts/") and path.count("/") == 1)
+    key = f"{read}\0{float(approx_tolerance)!r}\0{rows}"
+    code = generation(
+        sys.modules[__name__], interval, value_text, period,
+        extra=f"{pd.__version__} {np.__version__}",
+    )
+    where = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:32]
+    return f"normalised-{code}-{where}.npz", key
+
+
+def _stored_readings(
+    store: Cache | None, entry: str, key: str, rows: int
+) -> dict[str, np.ndarray] | None:
+    """The readings an entry holds for ``key``, or None unless every array fits."""
+    arrays = None if store is None else store.read_arrays(entry)
+    if arrays is None or arrays.get("key", np.empty(0)).tobytes() != key.encode("utf-8"):
+        return None
+    for name, dtype in READINGS.items():
+        found = arrays.get(name)
+        if found is None or found.dtype != dtype or found.shape != (rows,):
+            return None
+    return {name: arrays[name] for name in READINGS}
+
+
+def _utf8(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
 
 
 def base_interval(frame: pd.DataFrame) -> Interval:

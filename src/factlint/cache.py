@@ -11,7 +11,7 @@ The cache lives outside the project (``$FACTLINT_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/factlint``, else ``~/.cache/factlint``). Never in the
 repository: a pull request could otherwise ship an entry saying that a forged
 quote states its figure. Entries are read only in formats that cannot run
-code (JSON, and ``.npy`` without pickles) and written atomically; an entry
+code (JSON, and ``.npy`` and ``.npz`` without pickles) and written atomically; an entry
 that is missing, unreadable or malformed is a miss, and a cache that cannot
 be written is skipped. The cache never changes a result, only its cost.
 """
@@ -180,6 +180,25 @@ class Cache:
         self._write(name, payload.encode("utf-8"))
 
 
+def text_array(text: str) -> np.ndarray:
+    """Text as an array an ``.npz`` entry can hold without pickles (its UTF-8 bytes)."""
+    import numpy as np
+
+    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+
+
+def array_text(octets: object) -> str | None:
+    """The text :func:`text_array` stored, or None for anything else."""
+    import numpy as np
+
+    if not (isinstance(octets, np.ndarray) and octets.dtype == np.uint8 and octets.ndim == 1):
+        return None
+    try:
+        return octets.tobytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 #: values JSON writes and reads back as they were (subclasses are looked at one by one)
 _PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
 
@@ -237,4 +256,7 @@ def using(cache: Cache | None) -> Iterator[None]:
         _CURRENT.reset(token)
 
 
-__all__ = ["CACHE_ENV", "Cache", "current", "default_directory", "generation", "using"]
+__all__ = [
+    "CACHE_ENV", "Cache", "array_text", "current", "default_directory", "generation",
+    "text_array", "using",
+]

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from factlint import interval, period, value_text
-from factlint.cache import Cache, generation, inputs_digest
+from factlint.cache import Cache, array_text, generation, inputs_digest, text_array
 from factlint.cache import current as current_cache
 from factlint.interval import Interval, written
 from factlint.period import period_bounds
@@ -90,7 +90,7 @@ def normalise_facts(
             "start": bounds["start"].to_numpy(), "end": bounds["end"].to_numpy(),
         }
         if store is not None:
-            store.write_arrays(entry, {"key": _utf8(key), **readings})
+            store.write_arrays(entry, {"key": text_array(key), **readings})
     for name in ("lo", "hi", "lo_open", "hi_open"):
         out[name] = readings[name]
     out["base_lo"] = out["lo"] * out["factor"]
@@ -125,17 +125,13 @@ def _stored_readings(
 ) -> dict[str, np.ndarray] | None:
     """The readings an entry holds for ``key``, or None unless every array fits."""
     arrays = None if store is None else store.read_arrays(entry)
-    if arrays is None or arrays.get("key", np.empty(0)).tobytes() != key.encode("utf-8"):
+    if arrays is None or array_text(arrays.get("key")) != key:
         return None
     for name, dtype in READINGS.items():
         found = arrays.get(name)
         if found is None or found.dtype != dtype or found.shape != (rows,):
             return None
     return {name: arrays[name] for name in READINGS}
-
-
-def _utf8(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
 
 
 def base_interval(frame: pd.DataFrame) -> Interval:

@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 
 from factlint import yamlio
+from factlint.cache import array_text, generation, text_array
 from factlint.cache import current as current_cache
-from factlint.cache import generation
 from factlint.errors import TableError
 from factlint.yamlio import BIDI_CONTROLS, decode_text, without_bom
 
@@ -341,31 +341,18 @@ def _entry_arrays(frame: pd.DataFrame, lines: np.ndarray, digest: str) -> dict[s
     are stored once as UTF-8 text (a repeated quote or source id costs four bytes a row)."""
     names = [str(name) for name in frame.columns]
     arrays = {
-        "digest": _utf8(digest),
-        "names": _utf8(_SEPARATOR.join(names)),
+        "digest": text_array(digest),
+        "names": text_array(_SEPARATOR.join(names)),
         "runs": np.asarray(_runs(lines), dtype=np.int64).reshape(-1, 2),
     }
     counts = []
     for index in range(len(names)):
         codes, distinct = pd.factorize(frame.iloc[:, index].to_numpy(dtype=object))
         arrays[f"codes{index}"] = codes.astype(np.int32)
-        arrays[f"cells{index}"] = _utf8(_SEPARATOR.join(distinct.tolist()))
+        arrays[f"cells{index}"] = text_array(_SEPARATOR.join(distinct.tolist()))
         counts.append(len(distinct))
     arrays["counts"] = np.asarray(counts, dtype=np.int64)
     return arrays
-
-
-def _utf8(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-
-
-def _text(octets: object) -> str | None:
-    if not (isinstance(octets, np.ndarray) and octets.dtype == np.uint8 and octets.ndim == 1):
-        return None
-    try:
-        return octets.tobytes().decode("utf-8")
-    except UnicodeDecodeError:
-        return None
 
 
 def _frame_from_entry(
@@ -373,9 +360,10 @@ def _frame_from_entry(
 ) -> tuple[pd.DataFrame, np.ndarray] | None:
     """The table and record lines an entry holds, or None unless it describes the bytes
     with this ``digest`` and every part fits (anything else is read afresh)."""
-    if arrays is None or _text(arrays.get("digest")) != digest:
+    if arrays is None or array_text(arrays.get("digest")) != digest:
         return None
-    names_text, runs, counts = _text(arrays.get("names")), arrays.get("runs"), arrays.get("counts")
+    names_text = array_text(arrays.get("names"))
+    runs, counts = arrays.get("runs"), arrays.get("counts")
     if names_text is None or not isinstance(runs, np.ndarray) or not isinstance(counts, np.ndarray):
         return None
     names = names_text.split(_SEPARATOR)
@@ -384,7 +372,7 @@ def _frame_from_entry(
         return None
     columns: dict[str, pd.api.extensions.ExtensionArray | np.ndarray] = {}
     for index, (name, count) in enumerate(zip(names, counts.tolist(), strict=True)):
-        codes, cells = arrays.get(f"codes{index}"), _text(arrays.get(f"cells{index}"))
+        codes, cells = arrays.get(f"codes{index}"), array_text(arrays.get(f"cells{index}"))
         if cells is None or not isinstance(codes, np.ndarray) or codes.dtype != np.int32:
             return None
         distinct = cells.split(_SEPARATOR)

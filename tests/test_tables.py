@@ -197,6 +197,7 @@ def _corrupt_entries() -> list[tuple[str, Callable[[dict[str, np.ndarray]], None
         ("lines that go back", set_to("runs", np.array([[5, 2], [3, 2]], dtype=np.int64))),
         ("cells that are not UTF-8", set_to("cells1", _bytes(b"\xff\xfe"))),
         ("a part missing", lambda arrays: arrays.pop("cells2")),
+        ("a column named twice", set_to("names", _bytes(b"id\x00id\x00value"))),
     ]
 
 

@@ -367,6 +367,8 @@ def _frame_from_entry(
     if names_text is None or not isinstance(runs, np.ndarray) or not isinstance(counts, np.ndarray):
         return None
     names = names_text.split(_SEPARATOR)
+    if len(set(names)) != len(names):
+        return None  # a header names each column once: a repeat would drop a column
     lines = _lines_from_runs(runs.tolist()) if runs.ndim == 2 else None
     if lines is None or not len(lines) or counts.shape != (len(names),):
         return None

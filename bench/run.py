@@ -332,7 +332,11 @@ def measure_size(root: Path, size: str, repeat: int, env: dict[str, str], *,
             cache = Path(tmp) / f"cache-{i}"
             cached_env = {**env, "FACTLINT_CACHE_DIR": str(cache)}
             copy = Path(tmp) / f"corpus-{i}"
-            shutil.copytree(path, copy, copy_function=os.link)
+            try:
+                shutil.copytree(path, copy, copy_function=os.link)
+            except OSError:  # another file system (a tmpfs /tmp): a real copy then
+                shutil.rmtree(copy, ignore_errors=True)
+                shutil.copytree(path, copy)
             check = factlint("check", str(copy), "--format", "json", "--no-report",
                              "--fail-on", "never", "--output", str(out))
             _, base = call_worker("read_csv", str(path), env=env)

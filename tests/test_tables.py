@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -198,6 +201,8 @@ def _corrupt_entries() -> list[tuple[str, Callable[[dict[str, np.ndarray]], None
         ("cells that are not UTF-8", set_to("cells1", _bytes(b"\xff\xfe"))),
         ("a part missing", lambda arrays: arrays.pop("cells2")),
         ("a column named twice", set_to("names", _bytes(b"id\x00id\x00value"))),
+        ("a run of a trillion records", set_to("runs", np.array([[2, 10**12]], dtype=np.int64))),
+        ("runs of another type", set_to("runs", np.array([[2, 40_000]], dtype=np.uint64))),
     ]
 
 
@@ -242,9 +247,52 @@ def test_a_cache_entry_holding_pickles_is_never_unpickled(tmp_path: Path) -> Non
     with using(Cache(tmp_path / "cache")):
         read_table_and_digest(path)
         (entry,) = (tmp_path / "cache").glob("table-*.npz")
-        np.savez(entry.open("wb"), digest=np.array([_Explodes()], dtype=object))
+        with entry.open("wb") as handle:
+            np.savez(handle, digest=np.array([_Explodes()], dtype=object))
         warm = read_table(path)  # a miss, read afresh, no pickle loaded
     assert len(warm) == 40_000
+
+
+def test_a_compressed_or_vast_cache_entry_is_never_loaded(tmp_path: Path) -> None:
+    """A member that would expand to more memory than the machine has is a miss."""
+    path = big_table(tmp_path)
+    cold = read_table(path)
+    store = Cache(tmp_path / "cache")
+    with using(store):
+        read_table(path)
+        (entry,) = (tmp_path / "cache").glob("table-*.npz")
+        arrays = store.read_arrays(entry.name)
+        assert arrays is not None
+        np.savez_compressed(entry, **arrays)
+        assert store.read_arrays(entry.name) is None
+        assert read_table(path).equals(cold)
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(
+            header, {"descr": "<f8", "fortran_order": False, "shape": (10**13,)}
+        )
+        with zipfile.ZipFile(entry, "w") as archive:  # stored, small, claims 80 TB
+            archive.writestr("digest.npy", header.getvalue() + b"\0" * 64)
+        assert store.read_arrays(entry.name) is None
+        assert read_table(path).equals(cold)
+
+
+def test_an_entry_of_older_code_is_replaced_and_an_empty_table_never_stored(
+    tmp_path: Path,
+) -> None:
+    path = big_table(tmp_path)
+    cache = tmp_path / "cache"
+    with using(Cache(cache)):
+        read_table(path)
+        (entry,) = cache.glob("table-*.npz")
+        older = cache / re.sub(r"^table-[0-9a-f]+-", "table-0123456789abcdef-", entry.name)
+        older.write_bytes(entry.read_bytes())
+        entry.unlink()
+        read_table(path)  # a miss under this code's name: read, stored, the older one gone
+        assert [p.name for p in cache.glob("table-*")] == [entry.name]
+        empty = tmp_path / "empty.csv"  # past the threshold in blank lines, no record
+        empty.write_bytes((HEADER + "\n" * CACHE_MIN_BYTES).encode())
+        assert read_table(empty).empty
+        assert [p.name for p in cache.glob("table-*")] == [entry.name]
 
 
 class _Explodes:

@@ -18,6 +18,7 @@ be written is skipped. The cache never changes a result, only its cost.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -144,8 +145,16 @@ class Cache:
 
         import numpy as np
 
+        path = self._path(name)
         try:
-            stored = np.load(self._path(name), allow_pickle=False)
+            size = path.stat().st_size
+            with zipfile.ZipFile(path) as archive:
+                members = archive.infolist()
+            # write_arrays stores members uncompressed: a compressed one is not ours, and
+            # could expand to more memory than the machine has
+            if any(m.compress_type != zipfile.ZIP_STORED or m.file_size > size for m in members):
+                return None
+            stored = np.load(path, allow_pickle=False)
         except (OSError, ValueError, EOFError, zipfile.BadZipFile):
             return None
         if not isinstance(stored, np.lib.npyio.NpzFile):
@@ -153,10 +162,14 @@ class Cache:
         try:
             with stored:
                 return {key: stored[key] for key in stored.files}
-        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
-            return None  # a member cut short or failing its checksum
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, MemoryError):
+            return None  # a member cut short, failing its checksum or claiming a vast shape
 
-    def write_arrays(self, name: str, arrays: Mapping[str, np.ndarray]) -> None:
+    def write_arrays(
+        self, name: str, arrays: Mapping[str, np.ndarray], *, replaces: str = ""
+    ) -> None:
+        """Store ``arrays`` as the ``.npz`` entry ``name``, then remove the other entries
+        matching the pattern ``replaces`` (the same input, older or made by other code)."""
         import io
 
         import numpy as np
@@ -164,6 +177,11 @@ class Cache:
         buffer = io.BytesIO()
         np.savez(buffer, allow_pickle=False, **arrays)  # not compressed: read speed matters
         self._write(name, buffer.getvalue())
+        if replaces and self._path(name).is_file():
+            for old in self.directory.glob(replaces):
+                if old.name != name:
+                    with contextlib.suppress(OSError):
+                        old.unlink()
 
     def read_json(self, name: str) -> Any:
         """The stored value, or None when missing or malformed."""

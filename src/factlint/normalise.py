@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from factlint import interval, period, value_text
+from factlint import interval, period, registry, value_text
 from factlint.cache import Cache, array_text, generation, inputs_digest, text_array
 from factlint.cache import current as current_cache
 from factlint.interval import Interval, written
@@ -73,7 +73,10 @@ def normalise_facts(
     # ("100 million units" is 100 ± 0.5 million)
     discrete = (dimension.isin(["count", "date"]).to_numpy() & (factor == 1))[unit_codes]
     store = current_cache() if project is not None else None
-    entry, key = _entry(*project, approx_tolerance, len(out)) if project else ("", "")
+    entry, family, key = ("", "", "")
+    if project is not None:
+        root, digests = project
+        entry, family, key = _entry(root, digests, approx_tolerance, len(out))
     readings = _stored_readings(store, entry, key, len(out))
     if readings is None:
         iv = written(
@@ -90,7 +93,7 @@ def normalise_facts(
             "start": bounds["start"].to_numpy(), "end": bounds["end"].to_numpy(),
         }
         if store is not None:
-            store.write_arrays(entry, {"key": text_array(key), **readings})
+            store.write_arrays(entry, {"key": text_array(key), **readings}, replaces=family)
     for name in ("lo", "hi", "lo_open", "hi_open"):
         out[name] = readings[name]
     out["base_lo"] = out["lo"] * out["factor"]
@@ -107,17 +110,18 @@ def normalise_facts(
 
 def _entry(
     root: Path, digests: Mapping[str, str], approx_tolerance: float, rows: int
-) -> tuple[str, str]:
-    """The entry of a project (one per project directory: an edit replaces it) and the
-    key it must hold: the fact tables and registries, the tolerance and the row count."""
+) -> tuple[str, str, str]:
+    """The entry of a project, a pattern of all its entries (one per project directory:
+    an edit or another version of this code replaces it) and the key the entry must
+    hold: the fact tables and registries, the tolerance and the row count."""
     read = inputs_digest(digests, lambda path: path.startswith("facts/") and path.count("/") == 1)
     key = f"{read}\0{float(approx_tolerance)!r}\0{rows}"
     code = generation(
-        sys.modules[__name__], interval, value_text, period,
+        sys.modules[__name__], interval, value_text, period, registry,
         extra=f"{pd.__version__} {np.__version__}",
     )
     where = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:32]
-    return f"normalised-{code}-{where}.npz", key
+    return f"normalised-{code}-{where}.npz", f"normalised-*-{where}.npz", key
 
 
 def _stored_readings(

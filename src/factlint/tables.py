@@ -245,7 +245,7 @@ def read_table_and_digest(
         raise TableError(shown, None, "empty file; expected a header row and data rows")
     digest = hashlib.sha256(data).hexdigest()
     store = current_cache() if len(data) >= CACHE_MIN_BYTES else None
-    entry = "" if store is None else _entry_name(path)
+    entry, family = ("", "") if store is None else _entry_names(path)
     if store is not None:
         # a table read before with the same bytes passed every check below then
         cached = _frame_from_entry(store.read_arrays(entry), digest)
@@ -294,8 +294,8 @@ def read_table_and_digest(
             f"malformed CSV: {len(lines)} records by one reading, {len(frame)} by another; "
             "check the quotes and blank lines",
         )
-    if store is not None:
-        store.write_arrays(entry, _entry_arrays(frame, lines, digest))
+    if store is not None and len(lines):  # an entry of no rows is never used
+        store.write_arrays(entry, _entry_arrays(frame, lines, digest), replaces=family)
     return _placed(frame, shown, lines), digest
 
 
@@ -329,11 +329,12 @@ def _code() -> str:
     )
 
 
-def _entry_name(path: Path) -> str:
-    """One entry per table file (by its absolute path), holding the digest of the bytes
-    it describes: an edited table replaces its entry rather than adding one."""
+def _entry_names(path: Path) -> tuple[str, str]:
+    """The entry of a table file (by its absolute path), holding the digest of the bytes
+    it describes, and a pattern of all its entries: an edited table, or one read by
+    another version of this code, replaces its entry rather than adding one."""
     where = hashlib.sha256(os.fsencode(path.resolve())).hexdigest()[:32]
-    return f"table-{_code()}-{where}.npz"
+    return f"table-{_code()}-{where}.npz", f"table-*-{where}.npz"
 
 
 def _entry_arrays(frame: pd.DataFrame, lines: np.ndarray, digest: str) -> dict[str, np.ndarray]:
@@ -362,31 +363,54 @@ def _frame_from_entry(
     with this ``digest`` and every part fits (anything else is read afresh)."""
     if arrays is None or array_text(arrays.get("digest")) != digest:
         return None
-    names_text = array_text(arrays.get("names"))
-    runs, counts = arrays.get("runs"), arrays.get("counts")
-    if names_text is None or not isinstance(runs, np.ndarray) or not isinstance(counts, np.ndarray):
+    names_text, counts = array_text(arrays.get("names")), arrays.get("counts")
+    first = arrays.get("codes0")
+    if names_text is None or not isinstance(counts, np.ndarray) or first is None:
         return None
     names = names_text.split(_SEPARATOR)
-    if len(set(names)) != len(names):
+    if len(set(names)) != len(names) or counts.shape != (len(names),):
         return None  # a header names each column once: a repeat would drop a column
-    lines = _lines_from_runs(runs.tolist()) if runs.ndim == 2 else None
-    if lines is None or not len(lines) or counts.shape != (len(names),):
+    lines = _lines_from_entry(arrays.get("runs"), len(first))
+    if lines is None:
         return None
-    columns: dict[str, pd.api.extensions.ExtensionArray | np.ndarray] = {}
+    columns = {}
     for index, (name, count) in enumerate(zip(names, counts.tolist(), strict=True)):
-        codes, cells = arrays.get(f"codes{index}"), array_text(arrays.get(f"cells{index}"))
-        if cells is None or not isinstance(codes, np.ndarray) or codes.dtype != np.int32:
+        column = _column_from_entry(arrays, index, count, len(lines))
+        if column is None:
             return None
-        distinct = cells.split(_SEPARATOR)
-        if codes.shape != lines.shape or len(distinct) != count:
-            return None
-        if int(codes.min()) < 0 or int(codes.max()) >= count:
-            return None
-        # the cells read_csv gives, as the same Python object for the same text
-        columns[name] = pd.array(
-            np.asarray(distinct, dtype=object).take(codes), dtype=_text_dtype()
-        )
+        columns[name] = column
     return pd.DataFrame(columns, copy=False), lines
+
+
+def _lines_from_entry(runs: object, rows: int) -> np.ndarray | None:
+    """The record lines of an entry's runs, when they count ``rows`` records (the rows of
+    its first column, already in memory: nothing larger is built from a damaged entry)."""
+    if not (
+        isinstance(runs, np.ndarray) and runs.dtype == np.int64 and runs.ndim == 2
+        and runs.shape[1:] == (2,) and rows > 0
+        and bool((runs[:, 1] > 0).all()) and int(runs[:, 1].sum()) == rows
+    ):
+        return None
+    return _lines_from_runs(runs.tolist())
+
+
+def _column_from_entry(
+    arrays: dict[str, np.ndarray], index: int, count: int, rows: int
+) -> pd.api.extensions.ExtensionArray | None:
+    """Column ``index`` of an entry: ``rows`` codes into its ``count`` distinct cells."""
+    codes, cells = arrays.get(f"codes{index}"), array_text(arrays.get(f"cells{index}"))
+    if cells is None or not isinstance(codes, np.ndarray) or codes.dtype != np.int32:
+        return None
+    distinct = cells.split(_SEPARATOR)
+    if codes.shape != (rows,) or len(distinct) != count:
+        return None
+    if int(codes.min()) < 0 or int(codes.max()) >= count:
+        return None
+    # the cells read_csv gives, as the same Python object for the same text
+    column: pd.api.extensions.ExtensionArray = pd.array(
+        np.asarray(distinct, dtype=object).take(codes), dtype=_text_dtype()
+    )
+    return column
 
 
 @functools.cache

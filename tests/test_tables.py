@@ -216,63 +216,59 @@ def _bytes(data: bytes) -> np.ndarray:
 def test_a_cache_entry_that_does_not_fit_the_table_is_not_used(
     tmp_path: Path, corrupt: Callable[[dict[str, np.ndarray]], None]
 ) -> None:
-    path = big_table(tmp_path)
-    cold, _ = read_table_and_digest(path)
-    store = Cache(tmp_path / "cache")
+    path, cold, store, entry = stored_entry(tmp_path)
+    arrays = store.read_arrays(entry.name)
+    assert arrays is not None
+    corrupt(arrays)
+    store.write_arrays(entry.name, arrays)
     with using(store):
-        read_table_and_digest(path)
-        (entry,) = (tmp_path / "cache").glob("table-*.npz")
-        arrays = store.read_arrays(entry.name)
-        assert arrays is not None
-        corrupt(arrays)
-        store.write_arrays(entry.name, arrays)
-        warm, _ = read_table_and_digest(path)
-    assert warm.equals(cold)
+        assert read_table(path).equals(cold)
 
 
-@pytest.mark.parametrize("payload", [b"not a zip", b"PK\x03\x04cut short", b""])
-def test_an_unreadable_cache_entry_is_a_miss(tmp_path: Path, payload: bytes) -> None:
-    path = big_table(tmp_path)
-    cold, _ = read_table_and_digest(path)
-    with using(Cache(tmp_path / "cache")):
-        read_table_and_digest(path)
-        (entry,) = (tmp_path / "cache").glob("table-*.npz")
-        entry.write_bytes(payload)
-        warm, _ = read_table_and_digest(path)
-    assert warm.equals(cold)
-
-
-def test_a_cache_entry_holding_pickles_is_never_unpickled(tmp_path: Path) -> None:
-    path = big_table(tmp_path)
-    with using(Cache(tmp_path / "cache")):
-        read_table_and_digest(path)
-        (entry,) = (tmp_path / "cache").glob("table-*.npz")
-        with entry.open("wb") as handle:
-            np.savez(handle, digest=np.array([_Explodes()], dtype=object))
-        warm = read_table(path)  # a miss, read afresh, no pickle loaded
-    assert len(warm) == 40_000
-
-
-def test_a_compressed_or_vast_cache_entry_is_never_loaded(tmp_path: Path) -> None:
-    """A member that would expand to more memory than the machine has is a miss."""
+def stored_entry(tmp_path: Path) -> tuple[Path, pd.DataFrame, Cache, Path]:
+    """A big table, its cold read, the run's cache and the entry a first read stored."""
     path = big_table(tmp_path)
     cold = read_table(path)
     store = Cache(tmp_path / "cache")
     with using(store):
         read_table(path)
-        (entry,) = (tmp_path / "cache").glob("table-*.npz")
-        arrays = store.read_arrays(entry.name)
-        assert arrays is not None
-        np.savez_compressed(entry, **arrays)
-        assert store.read_arrays(entry.name) is None
+    (entry,) = (tmp_path / "cache").glob("table-*.npz")
+    return path, cold, store, entry
+
+
+@pytest.mark.parametrize("payload", [b"not a zip", b"PK\x03\x04cut short", b""])
+def test_an_unreadable_cache_entry_is_a_miss(tmp_path: Path, payload: bytes) -> None:
+    path, cold, store, entry = stored_entry(tmp_path)
+    entry.write_bytes(payload)
+    with using(store):
         assert read_table(path).equals(cold)
-        header = io.BytesIO()
-        np.lib.format.write_array_header_1_0(
-            header, {"descr": "<f8", "fortran_order": False, "shape": (10**13,)}
-        )
-        with zipfile.ZipFile(entry, "w") as archive:  # stored, small, claims 80 TB
-            archive.writestr("digest.npy", header.getvalue() + b"\0" * 64)
-        assert store.read_arrays(entry.name) is None
+
+
+def test_a_cache_entry_holding_pickles_is_never_unpickled(tmp_path: Path) -> None:
+    path, cold, store, entry = stored_entry(tmp_path)
+    with entry.open("wb") as handle:
+        np.savez(handle, digest=np.array([_Explodes()], dtype=object))
+    with using(store):
+        assert read_table(path).equals(cold)  # a miss, read afresh, no pickle loaded
+
+
+def test_a_compressed_or_vast_cache_entry_is_never_loaded(tmp_path: Path) -> None:
+    """A member that would expand to more memory than the machine has is a miss."""
+    path, cold, store, entry = stored_entry(tmp_path)
+    arrays = store.read_arrays(entry.name)
+    assert arrays is not None
+    np.savez_compressed(entry, **arrays)
+    assert store.read_arrays(entry.name) is None
+    with using(store):
+        assert read_table(path).equals(cold)
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f8", "fortran_order": False, "shape": (10**13,)}
+    )
+    with zipfile.ZipFile(entry, "w") as archive:  # stored, small, claims 80 TB
+        archive.writestr("digest.npy", header.getvalue() + b"\0" * 64)
+    assert store.read_arrays(entry.name) is None
+    with using(store):
         assert read_table(path).equals(cold)
 
 

@@ -247,7 +247,7 @@ def test_an_unreadable_cache_entry_is_a_miss(tmp_path: Path, payload: bytes) -> 
 def test_a_cache_entry_holding_pickles_is_never_unpickled(tmp_path: Path) -> None:
     path, cold, store, entry = stored_entry(tmp_path)
     with entry.open("wb") as handle:
-        np.savez(handle, digest=np.array([_Explodes()], dtype=object))
+        np.savez(handle, key=np.array([_Explodes()], dtype=object))
     with using(store):
         assert read_table(path).equals(cold)  # a miss, read afresh, no pickle loaded
 
@@ -317,7 +317,7 @@ def test_a_bad_table_is_never_cached(tmp_path: Path) -> None:
 def test_cells_come_back_from_an_entry_as_they_went_in(rows: list[tuple[str, str]]) -> None:
     frame = pd.DataFrame(rows, columns=["id", "quote"], dtype=str)
     lines = np.arange(2, len(rows) + 2, dtype=np.int64)
-    back = _frame_from_entry(_entry_arrays(frame, lines, "d"), "d")
+    back = _frame_from_entry(_entry_arrays(frame, lines))
     assert back is not None
     assert back[0].equals(frame) and back[0].dtypes.equals(frame.dtypes)
     assert back[1].tolist() == lines.tolist()

@@ -18,14 +18,13 @@ be written is skipped. The cache never changes a result, only its cost.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
 from types import ModuleType
@@ -139,8 +138,10 @@ class Cache:
         found: np.ndarray = known[at] == keys
         return found
 
-    def read_arrays(self, name: str) -> dict[str, np.ndarray] | None:
-        """The named arrays of an ``.npz`` entry, or None when missing or malformed."""
+    def read_arrays(self, name: str, *, key: str | None = None) -> dict[str, np.ndarray] | None:
+        """The named arrays of an ``.npz`` entry, or None when missing or malformed, or
+        when ``key`` is given and the entry holds another (checked before the rest is read:
+        a stale entry costs its key, not its arrays)."""
         import zipfile
 
         import numpy as np
@@ -161,26 +162,35 @@ class Cache:
             return None  # a lone array, written by something else
         try:
             with stored:
-                return {key: stored[key] for key in stored.files}
+                if key is not None and array_text(stored.get(_KEY)) != key:
+                    return None
+                return {member: stored[member] for member in stored.files}
         except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, MemoryError):
             return None  # a member cut short, failing its checksum or claiming a vast shape
 
     def write_arrays(
-        self, name: str, arrays: Mapping[str, np.ndarray], *, replaces: str = ""
+        self,
+        name: str,
+        arrays: Mapping[str, np.ndarray],
+        *,
+        key: str | None = None,
+        replaces: str = "",
     ) -> None:
-        """Store ``arrays`` as the ``.npz`` entry ``name``, then remove the other entries
-        matching the pattern ``replaces`` (the same input, older or made by other code)."""
+        """Store ``arrays`` (and ``key``, which :meth:`read_arrays` then asks for) as the
+        ``.npz`` entry ``name``, then remove the other entries matching the pattern
+        ``replaces`` (the same place, older or made by other code)."""
         import io
 
         import numpy as np
 
+        members = dict(arrays) if key is None else {**arrays, _KEY: text_array(key)}
         buffer = io.BytesIO()
-        np.savez(buffer, allow_pickle=False, **arrays)  # not compressed: read speed matters
+        np.savez(buffer, allow_pickle=False, **members)  # not compressed: read speed matters
         self._write(name, buffer.getvalue())
         if replaces and self._path(name).is_file():
             for old in self.directory.glob(replaces):
                 if old.name != name:
-                    with contextlib.suppress(OSError):
+                    with suppress(OSError):
                         old.unlink()
 
     def read_json(self, name: str) -> Any:
@@ -196,6 +206,18 @@ class Cache:
             return  # keys that are not strings would come back as strings: not cached
         payload = json.dumps(value, default=_encode_dates, ensure_ascii=False)
         self._write(name, payload.encode("utf-8"))
+
+
+_KEY = "key"  # the member of an .npz entry holding what it was stored for
+
+
+def place_entry(kind: str, code: str, place: Path) -> tuple[str, str]:
+    """The ``.npz`` entry of what is kept per place (a table file, a project directory)
+    by code of generation ``code``, and a pattern of every entry of that place: stored
+    with ``replaces=`` the pattern, an edit or a new factlint replaces the entry
+    rather than adding one."""
+    where = hashlib.sha256(os.fsencode(place.resolve())).hexdigest()[:32]
+    return f"{kind}-{code}-{where}.npz", f"{kind}-*-{where}.npz"
 
 
 def text_array(text: str) -> np.ndarray:
@@ -230,8 +252,8 @@ def _fits_json(value: Any) -> bool:
                 return False
             stack.extend(item.values())
         elif isinstance(item, list):
-            # a list of plain values (a table's million line numbers) is vouched for by
-            # its types, gathered in C, rather than item by item
+            # a list of plain values (a registry's long lists, the provenance keys of
+            # passed tables) is vouched for by its types, gathered in C, not item by item
             if not _PLAIN_TYPES.issuperset(map(type, item)):
                 stack.extend(item)
         elif not isinstance(item, (str, int, float, bool, dt.date)) and item is not None:
@@ -276,5 +298,5 @@ def using(cache: Cache | None) -> Iterator[None]:
 
 __all__ = [
     "CACHE_ENV", "Cache", "array_text", "current", "default_directory", "generation",
-    "text_array", "using",
+    "place_entry", "text_array", "using",
 ]

@@ -15,8 +15,6 @@ Rules never reparse text: they read these columns.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,10 +23,11 @@ import numpy as np
 import pandas as pd
 
 from factlint import interval, period, registry, value_text
-from factlint.cache import Cache, array_text, generation, inputs_digest, text_array
 from factlint.cache import current as current_cache
+from factlint.cache import generation, place_entry
 from factlint.interval import Interval, written
 from factlint.period import period_bounds
+from factlint.project import facts_digest
 from factlint.registry import Registries
 
 INTERVAL_COLUMNS = ("lo", "hi", "lo_open", "hi_open")
@@ -66,34 +65,15 @@ def normalise_facts(
     factor = per_unit.map(unit_factor).astype(float).fillna(np.nan).to_numpy()
     out["dimension"] = dimension.take(unit_codes).set_axis(out.index)
     out["factor"] = factor[unit_codes]
-    # only a change (growth) may be negative; "less than 0.4%" of a share starts at 0
-    changes = {k for k, m in registries.metrics.items() if m.growth is not None}
-    nonnegative = ~out["metric"].isin(changes)
-    # an integer count is exact ("22 zones"), but a scaled one is rounded
-    # ("100 million units" is 100 ± 0.5 million)
-    discrete = (dimension.isin(["count", "date"]).to_numpy() & (factor == 1))[unit_codes]
     store = current_cache() if project is not None else None
-    entry, family, key = ("", "", "")
-    if project is not None:
-        root, digests = project
-        entry, family, key = _entry(root, digests, approx_tolerance, len(out))
-    readings = _stored_readings(store, entry, key, len(out))
+    # (entry, pattern of the project's entries, key): worked out only when there is a cache
+    place = _entry(*project, approx_tolerance) if store and project else None
+    arrays = store.read_arrays(place[0], key=place[2]) if store and place else None
+    readings = _fitting_readings(arrays, len(out))
     if readings is None:
-        iv = written(
-            out["value"].to_numpy(dtype=object),
-            out["qualifier"].to_numpy(dtype=object),
-            discrete=discrete,
-            nonnegative=nonnegative.to_numpy(),
-            approx_tolerance=approx_tolerance,
-            date=(dimension == "date").to_numpy()[unit_codes],
-        )
-        bounds = period_bounds(out["period"])
-        readings = {
-            "lo": iv.lo, "hi": iv.hi, "lo_open": iv.lo_open, "hi_open": iv.hi_open,
-            "start": bounds["start"].to_numpy(), "end": bounds["end"].to_numpy(),
-        }
-        if store is not None:
-            store.write_arrays(entry, {"key": text_array(key), **readings}, replaces=family)
+        readings = _readings(out, registries, unit_codes, dimension, factor, approx_tolerance)
+        if store and place:
+            store.write_arrays(place[0], readings, key=place[2], replaces=place[1])
     for name in ("lo", "hi", "lo_open", "hi_open"):
         out[name] = readings[name]
     out["base_lo"] = out["lo"] * out["factor"]
@@ -108,28 +88,55 @@ def normalise_facts(
     return out
 
 
+def _readings(
+    out: pd.DataFrame,
+    registries: Registries,
+    unit_codes: np.ndarray,
+    dimension: pd.Series,
+    factor: np.ndarray,
+    approx_tolerance: float,
+) -> dict[str, np.ndarray]:
+    """What each row's written value and period read as (:data:`READINGS`)."""
+    # only a change (growth) may be negative; "less than 0.4%" of a share starts at 0
+    changes = {k for k, m in registries.metrics.items() if m.growth is not None}
+    nonnegative = ~out["metric"].isin(changes)
+    # an integer count is exact ("22 zones"), but a scaled one is rounded
+    # ("100 million units" is 100 ± 0.5 million)
+    discrete = (dimension.isin(["count", "date"]).to_numpy() & (factor == 1))[unit_codes]
+    iv = written(
+        out["value"].to_numpy(dtype=object),
+        out["qualifier"].to_numpy(dtype=object),
+        discrete=discrete,
+        nonnegative=nonnegative.to_numpy(),
+        approx_tolerance=approx_tolerance,
+        date=(dimension == "date").to_numpy()[unit_codes],
+    )
+    bounds = period_bounds(out["period"])
+    return {
+        "lo": iv.lo, "hi": iv.hi, "lo_open": iv.lo_open, "hi_open": iv.hi_open,
+        "start": bounds["start"].to_numpy(), "end": bounds["end"].to_numpy(),
+    }
+
+
 def _entry(
-    root: Path, digests: Mapping[str, str], approx_tolerance: float, rows: int
+    root: Path, digests: Mapping[str, str], approx_tolerance: float
 ) -> tuple[str, str, str]:
     """The entry of a project, a pattern of all its entries (one per project directory:
     an edit or another version of this code replaces it) and the key the entry must
-    hold: the fact tables and registries, the tolerance and the row count."""
-    read = inputs_digest(digests, lambda path: path.startswith("facts/") and path.count("/") == 1)
-    key = f"{read}\0{float(approx_tolerance)!r}\0{rows}"
+    hold: the fact tables and registries and the tolerance."""
+    key = f"{facts_digest(digests)}\0{float(approx_tolerance)!r}"
     code = generation(
         sys.modules[__name__], interval, value_text, period, registry,
         extra=f"{pd.__version__} {np.__version__}",
     )
-    where = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:32]
-    return f"normalised-{code}-{where}.npz", f"normalised-*-{where}.npz", key
+    return (*place_entry("normalised", code, root), key)
 
 
-def _stored_readings(
-    store: Cache | None, entry: str, key: str, rows: int
+def _fitting_readings(
+    arrays: dict[str, np.ndarray] | None, rows: int
 ) -> dict[str, np.ndarray] | None:
-    """The readings an entry holds for ``key``, or None unless every array fits."""
-    arrays = None if store is None else store.read_arrays(entry)
-    if arrays is None or array_text(arrays.get("key")) != key:
+    """The readings of an entry, or None unless every array fits ``rows`` rows."""
+    if arrays is None:
         return None
     for name, dtype in READINGS.items():
         found = arrays.get(name)

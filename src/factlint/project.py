@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from factlint.cache import inputs_digest
 from factlint.errors import ProjectError, TableError
 from factlint.registry import Registries, id_key, load_registries
 from factlint.tables import LINE_COLUMN, read_table_and_digest
@@ -53,6 +54,13 @@ class Project:
 
 def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def facts_digest(inputs: Mapping[str, str]) -> str:
+    """One digest of the files directly in ``facts/`` (fact tables, the sources table and
+    the registries; not the source texts below it), from ``Project.inputs``: what every
+    stated fact's row, and how it reads, depends on."""
+    return inputs_digest(inputs, lambda path: path.startswith("facts/") and path.count("/") == 1)
 
 
 def check_source_ids(sources: pd.DataFrame, display: str) -> None:

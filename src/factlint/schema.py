@@ -24,7 +24,7 @@ import pandas as pd
 
 from factlint import period, project, quantity, registry, tables, yamlio
 from factlint.cache import current as current_cache
-from factlint.cache import generation, inputs_digest
+from factlint.cache import generation
 from factlint.findings import Finding, Severity, Status
 from factlint.period import period_bounds
 from factlint.quantity import QUALIFIERS
@@ -373,17 +373,13 @@ def _passed_before(facts: pd.DataFrame, digests: Mapping[str, str] | None) -> st
     files = set(facts[FILE_COLUMN].to_numpy(dtype=object).tolist())  # 4x faster than unique()
     if not files <= set(digests):
         return None
-    read = inputs_digest(
-        digests, lambda path: path.startswith(_FACTS_DIR) and "/" not in path[len(_FACTS_DIR) :]
-    )
+    read = project.facts_digest(digests)
     code = generation(
         sys.modules[__name__], period, quantity, registry, tables, project, yamlio,
         extra=f"{pd.__version__} {np.__version__} {sys.version}",
     )
     return f"schema-{code}-{read}.json"
 
-
-_FACTS_DIR = "facts/"
 
 
 def validate_facts(

@@ -22,7 +22,6 @@ import csv
 import functools
 import hashlib
 import io
-import os
 import re
 import sys
 from collections.abc import Sequence
@@ -32,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from factlint import yamlio
-from factlint.cache import array_text, generation, text_array
+from factlint.cache import array_text, generation, place_entry, text_array
 from factlint.cache import current as current_cache
 from factlint.errors import TableError
 from factlint.yamlio import BIDI_CONTROLS, decode_text, without_bom
@@ -245,10 +244,10 @@ def read_table_and_digest(
         raise TableError(shown, None, "empty file; expected a header row and data rows")
     digest = hashlib.sha256(data).hexdigest()
     store = current_cache() if len(data) >= CACHE_MIN_BYTES else None
-    entry, family = ("", "") if store is None else _entry_names(path)
+    entry, family = ("", "") if store is None else place_entry("table", _code(), path)
     if store is not None:
         # a table read before with the same bytes passed every check below then
-        cached = _frame_from_entry(store.read_arrays(entry), digest)
+        cached = _frame_from_entry(store.read_arrays(entry, key=digest))
         if cached is not None:
             frame, lines = cached
             _require_columns(shown, list(frame.columns), required)
@@ -295,7 +294,7 @@ def read_table_and_digest(
             "check the quotes and blank lines",
         )
     if store is not None and len(lines):  # an entry of no rows is never used
-        store.write_arrays(entry, _entry_arrays(frame, lines, digest), replaces=family)
+        store.write_arrays(entry, _entry_arrays(frame, lines), key=digest, replaces=family)
     return _placed(frame, shown, lines), digest
 
 
@@ -329,23 +328,11 @@ def _code() -> str:
     )
 
 
-def _entry_names(path: Path) -> tuple[str, str]:
-    """The entry of a table file (by its absolute path), holding the digest of the bytes
-    it describes, and a pattern of all its entries: an edited table, or one read by
-    another version of this code, replaces its entry rather than adding one."""
-    where = hashlib.sha256(os.fsencode(path.resolve())).hexdigest()[:32]
-    return f"table-{_code()}-{where}.npz", f"table-*-{where}.npz"
-
-
-def _entry_arrays(frame: pd.DataFrame, lines: np.ndarray, digest: str) -> dict[str, np.ndarray]:
+def _entry_arrays(frame: pd.DataFrame, lines: np.ndarray) -> dict[str, np.ndarray]:
     """A read table as arrays: per column, a code per row into its distinct cells, which
     are stored once as UTF-8 text (a repeated quote or source id costs four bytes a row)."""
     names = [str(name) for name in frame.columns]
-    arrays = {
-        "digest": text_array(digest),
-        "names": text_array(_SEPARATOR.join(names)),
-        "runs": np.asarray(_runs(lines), dtype=np.int64).reshape(-1, 2),
-    }
+    arrays = {"names": text_array(_SEPARATOR.join(names)), "runs": _runs(lines)}
     counts = []
     for index in range(len(names)):
         codes, distinct = pd.factorize(frame.iloc[:, index].to_numpy(dtype=object))
@@ -357,11 +344,11 @@ def _entry_arrays(frame: pd.DataFrame, lines: np.ndarray, digest: str) -> dict[s
 
 
 def _frame_from_entry(
-    arrays: dict[str, np.ndarray] | None, digest: str
+    arrays: dict[str, np.ndarray] | None,
 ) -> tuple[pd.DataFrame, np.ndarray] | None:
-    """The table and record lines an entry holds, or None unless it describes the bytes
-    with this ``digest`` and every part fits (anything else is read afresh)."""
-    if arrays is None or array_text(arrays.get("digest")) != digest:
+    """The table and record lines an entry holds, or None unless every part fits
+    (anything else is read afresh)."""
+    if arrays is None:
         return None
     names_text, counts = array_text(arrays.get("names")), arrays.get("counts")
     first = arrays.get("codes0")
@@ -370,8 +357,11 @@ def _frame_from_entry(
     names = names_text.split(_SEPARATOR)
     if len(set(names)) != len(names) or counts.shape != (len(names),):
         return None  # a header names each column once: a repeat would drop a column
-    lines = _lines_from_entry(arrays.get("runs"), len(first))
-    if lines is None:
+    runs = arrays.get("runs")
+    # as many records as the first column has rows (in memory already: nothing larger is
+    # built from a damaged entry)
+    lines = _lines_from_runs(runs, len(first)) if isinstance(runs, np.ndarray) else None
+    if lines is None or not len(lines):
         return None
     columns = {}
     for index, (name, count) in enumerate(zip(names, counts.tolist(), strict=True)):
@@ -380,18 +370,6 @@ def _frame_from_entry(
             return None
         columns[name] = column
     return pd.DataFrame(columns, copy=False), lines
-
-
-def _lines_from_entry(runs: object, rows: int) -> np.ndarray | None:
-    """The record lines of an entry's runs, when they count ``rows`` records (the rows of
-    its first column, already in memory: nothing larger is built from a damaged entry)."""
-    if not (
-        isinstance(runs, np.ndarray) and runs.dtype == np.int64 and runs.ndim == 2
-        and runs.shape[1:] == (2,) and rows > 0
-        and bool((runs[:, 1] > 0).all()) and int(runs[:, 1].sum()) == rows
-    ):
-        return None
-    return _lines_from_runs(runs.tolist())
 
 
 def _column_from_entry(
@@ -419,31 +397,32 @@ def _text_dtype() -> object:
     return pd.Series(dtype=str).dtype
 
 
-def _runs(lines: np.ndarray) -> list[list[int]]:
-    """Record lines as ``[first line, records]`` runs of consecutive lines (most tables:
-    one run, a record per line)."""
+def _runs(lines: np.ndarray) -> np.ndarray:
+    """Record lines as ``(first line, records)`` rows of runs of consecutive lines (most
+    tables: one run, a record per line), an int64 array of shape (runs, 2)."""
     if not len(lines):
-        return []
-    cut = np.flatnonzero(np.diff(lines) != 1) + 1
-    firsts = np.concatenate(([0], cut))
+        return np.empty((0, 2), dtype=np.int64)
+    firsts = np.concatenate(([0], np.flatnonzero(np.diff(lines) != 1) + 1))
     counts = np.diff(np.concatenate((firsts, [len(lines)])))
-    return [[int(a), int(b)] for a, b in zip(lines[firsts].tolist(), counts.tolist(), strict=True)]
+    return np.column_stack((lines[firsts], counts)).astype(np.int64)
 
 
-def _lines_from_runs(runs: object) -> np.ndarray | None:
-    """The record lines :func:`_runs` describes; None unless ``runs`` is well formed."""
-    if not isinstance(runs, list):
+def _lines_from_runs(runs: np.ndarray, records: int | None = None) -> np.ndarray | None:
+    """The record lines :func:`_runs` describes; None unless ``runs`` is well formed
+    (int64 rows of a first line past the header and a positive count, each run after
+    the last) and, given ``records``, counts that many (checked before they are built)."""
+    if not (runs.dtype == np.int64 and runs.ndim == 2 and runs.shape[1:] == (2,)):
         return None
-    after = 1  # lines are 2 and up (1 is the header), increasing
-    for run in runs:
-        if not (
-            isinstance(run, list) and len(run) == 2
-            and all(type(n) is int for n in run) and run[0] > after and run[1] > 0
-        ):
-            return None
-        after = run[0] + run[1] - 1
-    firsts = np.array([run[0] for run in runs], dtype=np.int64)
-    counts = np.array([run[1] for run in runs], dtype=np.int64)
+    firsts, counts = runs[:, 0], runs[:, 1]
+    if len(runs) and not (
+        firsts[0] > 1 and bool((counts > 0).all())
+        and bool((firsts[1:] > firsts[:-1] + counts[:-1] - 1).all())
+    ):
+        return None
+    if records is not None and not (
+        bool((counts <= records).all()) and int(counts.sum()) == records
+    ):
+        return None
     starts = np.cumsum(counts) - counts  # each run's place among the records
     lines: np.ndarray = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(
         firsts - starts, counts

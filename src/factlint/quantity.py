@@ -38,6 +38,7 @@ __all__ = [
     "folded_case",
     "format_quantity",
     "parse_quantity",
+    "word_key",
 ]
 
 QUALIFIERS: tuple[str, ...] = (
@@ -261,8 +262,8 @@ _SPREAD = re.compile(
 # Tried at every position of a text, the patterns above are slow: at each one the figure pattern
 # attempts its optional words and every number alternative. A figure can only start at
 # a digit, `$` or `-`; at a non-ASCII character (Chinese words and numerals, ¥, −, and
-# letters that equal ASCII ones when case is ignored); at a word that begins one of its
-# leading phrases ("about", "down", "six", ...); or where a currency code or "between"
+# letters that equal ASCII ones when case is ignored); where one of its leading phrases
+# begins ("about", "down by", "six", ...); or where a currency code or "between"
 # begins, which the pattern allows inside a word. It is tried only there, which
 # finds exactly the matches finditer finds. _NOISE and _DATE cannot match a text that
 # lacks all of their hints, so such a text is not scanned at all.
@@ -311,7 +312,7 @@ def folded_case(word: str) -> str:
     return word.translate(_TO_ASCII).lower()
 
 
-def _word_key(words: str) -> str:
+def word_key(words: str) -> str:
     """Matched words as the vocabulary writes them: "ABOUT", "Over  " and "ſome" (long s),
     which the pattern matches ignoring case, are "about", "over" and "some"."""
     return _SPACES.sub(" ", folded_case(words.strip()))
@@ -490,7 +491,7 @@ def _number_text(raw: str) -> str:
     """Digits as a fact table writes them: separators dropped, words as digits."""
     if raw[:1].isdecimal():
         return _SEP_RE.sub("", raw)
-    word = WORD_NUMBERS.get(_word_key(raw))
+    word = WORD_NUMBERS.get(word_key(raw))
     if word is None:
         word = _chinese_number(raw)
     return str(word) if word is not None else _SEP_RE.sub("", raw)
@@ -504,7 +505,7 @@ def _decimal_text(d: Decimal) -> str:
 def _compound(text: str) -> tuple[str, str]:
     """ "1 trillion 232 billion 680 million" -> ("1232680", "million")."""
     parts = re.findall(rf"({_NUM})\s*({_SCALE})", text, re.IGNORECASE)
-    scales = [_SCALES[_word_key(s)] for _, s in parts]
+    scales = [_SCALES[word_key(s)] for _, s in parts]
     powers = [p for _, p in scales]
     if any(a <= b for a, b in zip(powers, powers[1:], strict=False)):
         raise QuantityError(f"{text!r}: the parts of a compound figure must shrink")
@@ -540,7 +541,7 @@ def _build(m: re.Match[str], text: str) -> Quantity:
     if g["scale"]:
         if scale is not None:
             raise QuantityError(f"{m.group(0)!r}: two scales")
-        scale = _SCALES[_word_key(g["scale"])][0]
+        scale = _SCALES[word_key(g["scale"])][0]
 
     base = next((base for group, base in _UNIT_GROUPS if g[group]), None)
     if base is None and g["cur"]:
@@ -549,7 +550,7 @@ def _build(m: re.Match[str], text: str) -> Quantity:
         base = "count/day" if g["rate"] else "count"
     unit = f"{scale} {base}" if scale else base
 
-    word_one = _word_key(g["n1"] or "") == "one"
+    word_one = word_key(g["n1"] or "") == "one"
     if word_one and scale is None and base in ("count", "count/day"):
         raise QuantityError(f"{m.group(0)!r}: 'one' alone is a pronoun more often than a figure")
 
@@ -559,7 +560,7 @@ def _build(m: re.Match[str], text: str) -> Quantity:
         lo, hi = number_parts
         value = f"-{hi}--{lo}" if negative else f"{lo}-{hi}"
     else:
-        qual = _word_key(g["qual"]) if g["qual"] else ""
+        qual = word_key(g["qual"]) if g["qual"] else ""
         qualifier = _QUALIFIER_OF[qual] if qual else "exact"
         if g["cnmore"]:
             qualifier = "more_than"

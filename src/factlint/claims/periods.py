@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from factlint.quantity import folded_case
+from factlint.quantity import word_key
 
 __all__ = ["PeriodCue", "canonical", "period_cues"]
 
@@ -89,7 +89,7 @@ class PeriodCue:
 
 
 def _month(word: str) -> int:
-    key = folded_case(word).rstrip(".")[:3]
+    key = word.rstrip(".")[:3]
     return next(i for i, name in enumerate(_MONTHS, start=1) if name.startswith(key))
 
 
@@ -124,9 +124,8 @@ def _year(text: str | None, as_of: dt.date | None) -> int | None:
     """A year reference as a number (None when relative and no as-of date is known)."""
     if text is None:
         return as_of.year if as_of else None
-    t = " ".join(folded_case(text).split())
-    if t.isdigit():
-        return int(t)
+    if text.isdigit():
+        return int(text)
     if as_of is None:
         return None
     return {
@@ -136,7 +135,7 @@ def _year(text: str | None, as_of: dt.date | None) -> int | None:
         "the previous year": as_of.year - 1,
         "the past year": as_of.year - 1,
         "next year": as_of.year + 1,
-    }[t]
+    }[text]
 
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -294,7 +293,9 @@ def _unresolved(m: re.Match[str]) -> PeriodCue:
 
 
 def _read(kind: str, m: re.Match[str], text: str, as_of: dt.date | None) -> PeriodCue | None:
-    g = m.groupdict()
+    # every word as the vocabularies write it ("Fırst", "ſix  months" are "first", "six
+    # months"): the pattern ignores case; digits and ISO dates are left as they are
+    g = {name: value and word_key(value) for name, value in m.groupdict().items()}
     if kind == "year":
         if _NOT_THE_PERIOD.search(text[max(0, m.start() - 40) : m.start()]):
             return None
@@ -349,15 +350,14 @@ def _read(kind: str, m: re.Match[str], text: str, as_of: dt.date | None) -> Peri
         end = _last_day(y, month)
         return _cue(m, end, end, instant=True)
     if kind in ("half", "half_after"):
-        half = int(g["h"]) if g.get("h") else _ORDINAL[folded_case(g["ord"])]
+        half = int(g["h"]) if g.get("h") else _ORDINAL[g["ord"]]
         return _cue(m, dt.date(y, 1 + 6 * (half - 1), 1), _last_day(y, 6 * half))
     if kind in ("quarter", "quarter_after"):
-        q = int(g["q"]) if g.get("q") else _ORDINAL[folded_case(g["ord"])]
+        q = int(g["q"]) if g.get("q") else _ORDINAL[g["ord"]]
         return _cue(m, dt.date(y, 3 * q - 2, 1), _last_day(y, 3 * q))
     if kind == "first_months":
-        n_text = folded_case(g["n"])
-        n = int(n_text) if n_text.isdigit() else _COUNT[n_text]
-        months = n * (3 if folded_case(g["unit"]).startswith("quarter") else 1)
+        n = int(g["n"]) if g["n"].isdigit() else _COUNT[g["n"]]
+        months = n * (3 if g["unit"].startswith("quarter") else 1)
         if not 1 <= months <= 12:
             return None
         return _cue(m, dt.date(y, 1, 1), _last_day(y, months))
@@ -366,7 +366,7 @@ def _read(kind: str, m: re.Match[str], text: str, as_of: dt.date | None) -> Peri
         return _cue(m, dt.date(y, a, 1), _last_day(y, b)) if a <= b else None
     if kind == "month":
         month = _month(g["month"])
-        if g.get("asof") and folded_case(g["asof"]) != "by":
+        if g.get("asof") and g["asof"] != "by":
             end = _last_day(y, month)
             return _cue(m, dt.date(y, month, 1), end)
         return _cue(m, dt.date(y, month, 1), _last_day(y, month))

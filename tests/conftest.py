@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from factlint.cache import Cache
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = Path(__file__).parent / "rules" / "registry"
@@ -61,3 +65,11 @@ def bundled_project(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "facts", dest / "facts")
     shutil.copytree(ROOT / "checks", dest / "checks")
     return dest
+
+
+def rewrite_entry(store: Cache, name: str, change: Callable[[dict[str, np.ndarray]], object]) -> None:
+    """Read the ``.npz`` cache entry ``name``, apply ``change`` to its arrays, store it back."""
+    arrays = store.read_arrays(name)
+    assert arrays is not None
+    change(arrays)
+    store.write_arrays(name, arrays)

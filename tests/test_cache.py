@@ -18,6 +18,7 @@ from factlint.cache import Cache, default_directory, using
 from factlint.engine import run_check
 from factlint.provenance import check_provenance
 from factlint.yamlio import CACHE_MIN_CHARS, load_yaml_text
+from tests.conftest import rewrite_entry
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -274,8 +275,5 @@ def test_readings_that_do_not_fit_are_read_afresh(
     store = Cache(tmp_path / "cache")
     cold = readings(bundled_project, store)
     (entry,) = (tmp_path / "cache").glob("normalised-*.npz")
-    arrays = store.read_arrays(entry.name)
-    assert arrays is not None
-    change(arrays)
-    store.write_arrays(entry.name, arrays)
+    rewrite_entry(store, entry.name, change)
     assert readings(bundled_project, store).equals(cold)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from factlint.cli import main
+from tests.conftest import ROOT
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -233,8 +234,7 @@ def test_a_closed_pipe_after_a_clean_run_exits_0(mini_project: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_a_closed_pipe_keeps_the_verdict_of_claims(fmt: str) -> None:
-    root = Path(__file__).resolve().parents[1]
     draft = Path(__file__).parent / "drafts" / "ftz-errors.txt"
-    claims = ("claims", str(draft), "--project", str(root), "--as-of", "2024-09-12",
+    claims = ("claims", str(draft), "--project", str(ROOT), "--as-of", "2024-09-12",
               "--format", fmt)
     assert _into_a_closed_pipe(*claims, unbuffered=True) == 1

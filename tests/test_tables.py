@@ -32,6 +32,7 @@ from factlint.tables import (
     read_table_and_digest,
 )
 from factlint.yamlio import BIDI_CONTROLS
+from tests.conftest import rewrite_entry
 
 HEADER = "id,quote,value\n"
 
@@ -167,10 +168,20 @@ def _no_parsing(*args: object, **kwargs: object) -> None:
     raise AssertionError("the CSV parser ran although the cache holds the table")
 
 
-def test_an_edited_table_replaces_its_entry_and_is_read_afresh(tmp_path: Path) -> None:
+def stored_entry(tmp_path: Path) -> tuple[Path, pd.DataFrame, Cache, Path]:
+    """A big table, its cold read, the run's cache and the entry a first read stored."""
     path = big_table(tmp_path)
-    with using(Cache(tmp_path / "cache")):
+    cold = read_table(path)
+    store = Cache(tmp_path / "cache")
+    with using(store):
         read_table(path)
+    (entry,) = (tmp_path / "cache").glob("table-*.npz")
+    return path, cold, store, entry
+
+
+def test_an_edited_table_replaces_its_entry_and_is_read_afresh(tmp_path: Path) -> None:
+    path, _, store, _ = stored_entry(tmp_path)
+    with using(store):
         path.write_bytes(path.read_bytes().replace(b"r7,", b"edited,", 1))
         edited = read_table(path)
         again = read_table(path)
@@ -179,8 +190,8 @@ def test_an_edited_table_replaces_its_entry_and_is_read_afresh(tmp_path: Path) -
 
 
 def test_the_required_columns_are_checked_on_a_warm_read_too(tmp_path: Path) -> None:
-    path = big_table(tmp_path)
-    with using(Cache(tmp_path / "cache")):
+    path, _, store, _ = stored_entry(tmp_path)
+    with using(store):
         read_table(path, required=["id"])
         with pytest.raises(TableError, match=r"missing required column\(s\): source"):
             read_table(path, required=["id", "source"])
@@ -211,29 +222,15 @@ def _bytes(data: bytes) -> np.ndarray:
 
 
 @pytest.mark.parametrize(
-    "corrupt", [c for _, c in _corrupt_entries()], ids=[n for n, _ in _corrupt_entries()]
+    "corrupt", [pytest.param(change, id=name) for name, change in _corrupt_entries()]
 )
 def test_a_cache_entry_that_does_not_fit_the_table_is_not_used(
     tmp_path: Path, corrupt: Callable[[dict[str, np.ndarray]], None]
 ) -> None:
     path, cold, store, entry = stored_entry(tmp_path)
-    arrays = store.read_arrays(entry.name)
-    assert arrays is not None
-    corrupt(arrays)
-    store.write_arrays(entry.name, arrays)
+    rewrite_entry(store, entry.name, corrupt)
     with using(store):
         assert read_table(path).equals(cold)
-
-
-def stored_entry(tmp_path: Path) -> tuple[Path, pd.DataFrame, Cache, Path]:
-    """A big table, its cold read, the run's cache and the entry a first read stored."""
-    path = big_table(tmp_path)
-    cold = read_table(path)
-    store = Cache(tmp_path / "cache")
-    with using(store):
-        read_table(path)
-    (entry,) = (tmp_path / "cache").glob("table-*.npz")
-    return path, cold, store, entry
 
 
 @pytest.mark.parametrize("payload", [b"not a zip", b"PK\x03\x04cut short", b""])

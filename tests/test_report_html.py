@@ -20,7 +20,7 @@ from factlint.registry import load_registries
 from factlint.report.data import report_data
 from factlint.report.html import render_html, safe_url, script_json
 from factlint.report.svg import number_line, timeline
-from factlint.rules.base import Settings
+from factlint.rules.base import FactTable, Settings
 from factlint.rules.loader import RuleSet
 from tests.fixtures.report_project.scenario import HERE as FIXTURE
 from tests.fixtures.report_project.scenario import (
@@ -286,7 +286,7 @@ def huge_result(n: int) -> RunResult:
     findings.sort(key=Finding.sort_key)
     return RunResult(
         project=project, rule_set=RuleSet(settings=Settings(), rules=(), files=()),
-        findings=findings, facts=table, waivers=[],
+        findings=findings, table=FactTable(table, registries), waivers=[],
         generated=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
     )
 

@@ -108,6 +108,42 @@ def test_rows_are_those_of_the_joined_table(table: FactTable) -> None:
         pd.testing.assert_frame_equal(table.rows(mask), whole[mask])  # joined now
 
 
+def test_columns_and_rows_taken_are_those_of_the_joined_table(table: FactTable) -> None:
+    n = len(table)
+    rng = np.random.default_rng(3)
+    picks = [
+        np.arange(n), rng.permutation(n), rng.integers(0, n, 40), np.array([n - 1, 0, 61, 61]),
+        np.arange(60, n)[::-1], np.zeros(0, dtype=np.intp),
+    ]
+    few = ["id", "note", "lo", "derived_from", "start"]  # stated rows have no derived_from
+    columns = {c: table.column(c) for c in few}
+    taken = [table.take(at, few) for at in picks]
+    whole_rows = [table.take(at) for at in picks]
+    whole = table.frame  # joined only now
+    for c in few:
+        expected = whole[c].to_numpy()
+        assert columns[c].dtype.kind == expected.dtype.kind
+        pd.testing.assert_series_equal(pd.Series(columns[c]), pd.Series(expected))
+    for at, rows, every in zip(picks, taken, whole_rows, strict=True):
+        expected = whole[few].iloc[at].reset_index(drop=True)
+        pd.testing.assert_frame_equal(rows, expected, check_dtype=False)
+        assert list(every.columns) == list(whole.columns)
+        pd.testing.assert_frame_equal(
+            every, whole.iloc[at].reset_index(drop=True), check_dtype=False
+        )
+
+
+def test_derived_rows_are_the_derived_rows_named(table: FactTable) -> None:
+    whole = table.frame.copy()
+    wanted = {"sum#2", "other#1", "f3", "nowhere"}  # f3 is stated: not a derived row
+    found = FactTable(whole, table.registries)
+    found.append(whole.iloc[:0])  # parts change nothing
+    expected = whole[whole["derived"] & whole["id"].isin(wanted)].reset_index(drop=True)
+    for rows in (table.derived_rows(wanted), found.derived_rows(wanted)):
+        assert rows["id"].tolist() == ["sum#2", "other#1"]
+        pd.testing.assert_frame_equal(rows, expected, check_dtype=False)
+
+
 def test_select_is_the_rows_its_selector_names(table: FactTable) -> None:
     ctx = _context(table)
     whole = table.frame.copy()

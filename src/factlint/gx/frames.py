@@ -148,7 +148,7 @@ def project_frames(root: Path) -> ProjectFrames:
         approx_tolerance=rule_set.settings.approx_tolerance,
     )
     _, table, _ = run_rules(rule_set, project.registries, table, project.facts)
-    return ProjectFrames(project.facts, table, project.registries)
+    return ProjectFrames(project.facts, table.frame, project.registries)
 
 
 __all__ = [

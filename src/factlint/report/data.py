@@ -115,11 +115,9 @@ def involved_facts(
         named = stated[stated["id"].isin(ids)]
     rows = named.drop_duplicates("id")
     records = {r["id"]: r for r in fact_records(rows)}
-    table = result.facts
     unstated = ids - set(records)
-    if "derived" in table.columns and unstated:  # else no need to scan every fact again
-        derived = table[table["derived"].astype(bool) & table["id"].isin(unstated)]
-        derived = derived.drop_duplicates("id")
+    if unstated:  # else no need to scan every fact again
+        derived = result.table.derived_rows(unstated).drop_duplicates("id")
         origins = derived["derived_from"].tolist() if "derived_from" in derived else []
         for record, origin in zip(fact_records(derived), origins, strict=False):
             record["derived_from"] = sorted(str(i) for i in (origin or ()))
@@ -272,7 +270,7 @@ def report_data(
     listed = listed_findings(findings, limits.findings_per_severity)
     flagged = {i for f in findings if not f["waived"] for i in f["facts"]}
     # steps are drawn beside series only, so both need only the facts a series may show
-    timeline = timeline_facts(result.facts, project.registries)
+    timeline = timeline_facts(result.table, project.registries)
     return {
         "schema_version": SCHEMA_VERSION,
         "factlint_version": __version__,

@@ -10,12 +10,15 @@ interval it stands for, in one unit per series.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from factlint.registry import Registries
+
+if TYPE_CHECKING:
+    from factlint.rules.base import FactTable
 
 POINT_COLUMNS = (
     "id", "metric", "subject", "source", "period", "end", "value", "unit", "qualifier",
@@ -86,13 +89,13 @@ def cumulative_metrics(registries: Registries) -> list[str]:
     return sorted(m.id for m in registries.metrics.values() if m.cumulative)
 
 
-def timeline_facts(facts: pd.DataFrame, registries: Registries) -> pd.DataFrame:
+def timeline_facts(table: FactTable, registries: Registries) -> pd.DataFrame:
     """The facts a timeline may draw: those of cumulative metrics.
 
     They are usually a small part of the table; selecting them once spares
     :func:`registry_steps` and :func:`monotonic_series` a scan of every fact.
     """
-    return facts[facts["metric"].isin(cumulative_metrics(registries))]
+    return table.rows(table.isin("metric", cumulative_metrics(registries)))
 
 
 def registry_steps(

@@ -51,28 +51,30 @@ class AgreementParams(Params):
     )
 
 
-def _group_keys(chosen: pd.DataFrame, rows: Positions, table: FactTable | None) -> IntArray:
-    """Per row of ``rows`` (positions in ``chosen``), one integer, equal where subject,
+#: what the pairs' comparison, filters and messages read of their two rows
+PAIR_COLUMNS = (
+    "id", "dimension", "derived", "derived_from", "factor", "lo", "hi", "lo_open", "hi_open",
+    "base_lo", "base_hi", "qualifier", "unit",
+)
+
+
+def _group_keys(table: FactTable, rows: Positions) -> IntArray:
+    """Per row of ``rows`` (positions in ``table``), one integer, equal where subject,
     metric, start and end are all equal.
 
-    Missing values match each other, as in a merge. Given the ``table`` whose rows
-    ``chosen`` are (all of them, in order), the subject and metric codes it keeps for
-    its selectors are taken: hashing a million strings costs more than the rest of
-    the rule. The dimension, the same within nearly every such group, is compared on
-    the pairs instead.
+    Missing values match each other, as in a merge. The subject and metric codes are
+    those the table keeps for its selectors: hashing a million strings costs more than
+    the rest of the rule. The dimension, the same within nearly every such group, is
+    compared on the pairs instead.
     """
-    if table is not None:
-        # FactTable._column: the codes behind FactTable.isin (no public accessor yet)
-        text = [table._column(c)[0][rows] for c in ("subject", "metric")]
-    else:
-        text = [pd.factorize(chosen[c].to_numpy()[rows])[0] for c in ("subject", "metric")]
-    days = [pd.factorize(chosen[c].to_numpy()[rows])[0] for c in ("start", "end")]
+    codes = [table.codes(c)[rows] for c in ("subject", "metric")]
+    codes += [pd.factorize(table.column(c)[rows])[0] for c in ("start", "end")]
     key = np.zeros(len(rows), dtype=np.int64)
-    for codes in [*text, *days]:
-        width = int(codes.max(initial=-1)) + 2  # one more for missing values (-1)
+    for column_codes in codes:
+        width = int(column_codes.max(initial=-1)) + 2  # one more for missing values (-1)
         if int(key.max(initial=0)) >= np.iinfo(np.int64).max // width:
             key = pd.factorize(key)[0].astype(np.int64)  # renumber before it could overflow
-        key = key * width + codes + 1
+        key = key * width + column_codes + 1
     return key
 
 
@@ -116,15 +118,10 @@ def _derived_from_other(
     return out[:n] | out[n:]
 
 
-def _pairs(
-    chosen: pd.DataFrame, rows: Positions, table: FactTable | None
-) -> tuple[Positions, Positions]:
-    """Every two of ``rows`` (positions in ``chosen``) about the same thing: the same
-    subject, metric, dimension and canonical period (first and last day). Returned as
-    (a, b), indexes into ``rows``, a < b, in order of a, then b.
-
-    Pairs that agree by construction are left out: two values derived from the same
-    facts, and a value with a fact it was derived from.
+def _same_key_pairs(table: FactTable, rows: Positions) -> tuple[Positions, Positions]:
+    """Every two of ``rows`` (positions in ``table``) with the same subject, metric and
+    canonical period (first and last day), as (a, b): indexes into ``rows``, a < b, in
+    order of a, then b.
 
     Rows with one key are adjacent after a stable sort, and each pairs with the rows
     after it in its run: no self-merge, whose cost grows with the square of a group's
@@ -133,7 +130,7 @@ def _pairs(
     if not len(rows):
         empty = np.zeros(0, dtype=np.intp)
         return empty, empty
-    keys = _group_keys(chosen, rows, table)
+    keys = _group_keys(table, rows)
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     new_run = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
@@ -145,21 +142,29 @@ def _pairs(
     first, within = expand_ranges(at + 1, after)
     pos_a, pos_b = order[first], order[within]
     by_a = np.lexsort((pos_b, pos_a))
-    pos_a, pos_b = pos_a[by_a], pos_b[by_a]
-    at_a, at_b = rows[pos_a], rows[pos_b]
-    dimension = chosen["dimension"].to_numpy(dtype=object)
+    return pos_a[by_a], pos_b[by_a]
+
+
+def _comparable(pairs: pd.DataFrame, at_a: Positions, at_b: Positions) -> BoolArray:
+    """Of the pairs ``at_a``, ``at_b`` (rows of ``pairs``, whose columns are
+    :data:`PAIR_COLUMNS`), those to compare: of one dimension, and not agreeing by
+    construction (two values derived from the same facts, or a value with a fact it
+    was derived from)."""
+    dimension = pairs["dimension"].to_numpy(dtype=object)
     d_a, d_b = dimension[at_a], dimension[at_b]
-    same = (d_a == d_b) | (pd.isna(d_a) & pd.isna(d_b))
-    pos_a, pos_b, at_a, at_b = pos_a[same], pos_b[same], at_a[same], at_b[same]
-    derived = chosen["derived"].to_numpy(dtype=bool)
-    sources = chosen["derived_from"].to_numpy()
+    keep: BoolArray = (d_a == d_b) | (pd.isna(d_a) & pd.isna(d_b))
+    derived = pairs["derived"].to_numpy(dtype=bool)
+    sources = pairs["derived_from"].to_numpy()
+    ids = pairs["id"].to_numpy(dtype=object)
+    candidates = np.flatnonzero(keep)
     # derived values computed from the very same facts (a rule run twice) match by construction
-    other = ~_same_recipe(derived, sources, at_a, at_b)
-    pos_a, pos_b, at_a, at_b = pos_a[other], pos_b[other], at_a[other], at_b[other]
+    recipe = _same_recipe(derived, sources, at_a[candidates], at_b[candidates])
+    candidates = candidates[~recipe]
     # a derived value agrees with the facts it was derived from by construction
-    ids = chosen["id"].to_numpy(dtype=object)
-    own = _derived_from_other(derived, sources, ids, at_a, at_b)
-    return pos_a[~own], pos_b[~own]
+    own = _derived_from_other(derived, sources, ids, at_a[candidates], at_b[candidates])
+    keep[:] = False
+    keep[candidates[~own]] = True
+    return keep
 
 
 def _sharing_a_source(
@@ -168,7 +173,10 @@ def _sharing_a_source(
     pos_a: npt.NDArray[np.intp],
     pos_b: npt.NDArray[np.intp],
 ) -> npt.NDArray[np.bool_]:
-    """True for pairs with a source in common (a derived value has its facts' sources)."""
+    """True for pairs with a source in common (a derived value has its facts' sources).
+
+    ``rows``: the id, derived and derived_from of the rows ``pos_a`` and ``pos_b`` index.
+    """
     stated = ctx.select(Selector.model_validate({"derived": False})).drop_duplicates("id")
     source_of = pd.Series(stated["source"].to_numpy(), index=stated["id"].to_numpy())
     ids = pd.DataFrame({"pos": np.arange(len(rows)), "id": pd.Series(origin(rows), dtype=object)})
@@ -183,19 +191,19 @@ def _sharing_a_source(
     return np.asarray(wanted.isin(pd.MultiIndex.from_frame(common[["pos_a", "pos_b"]])), dtype=bool)
 
 
-def _pair_facts(chosen: pd.DataFrame, at_a: Positions, at_b: Positions) -> list[tuple[str, ...]]:
+def _pair_facts(pairs: pd.DataFrame, at_a: Positions, at_b: Positions) -> list[tuple[str, ...]]:
     """Per pair, the stated facts behind its two values (``at_a``, ``at_b``: rows of
-    ``chosen``), in order and without repeats: ``joined_ids(origin(a), origin(b))``,
+    ``pairs``), in order and without repeats: ``joined_ids(origin(a), origin(b))``,
     with each kind of pair built by one comprehension instead of row by row."""
-    ids = chosen["id"].to_numpy(dtype=object)
-    derived = chosen["derived"].to_numpy(dtype=bool)
-    sources = chosen["derived_from"].to_numpy()
+    ids = pairs["id"].to_numpy(dtype=object)
+    derived = pairs["derived"].to_numpy(dtype=bool)
+    sources = pairs["derived_from"].to_numpy()
     derived_a, derived_b = derived[at_a], derived[at_b]
     id_a, id_b = ids[at_a], ids[at_b]
     facts = np.empty(len(at_a), dtype=object)
 
-    def fill(pairs: Positions, found: Iterable[tuple[str, ...]]) -> None:
-        facts[pairs] = np.fromiter(found, dtype=object, count=len(pairs))
+    def fill(chosen: Positions, found: Iterable[tuple[str, ...]]) -> None:
+        facts[chosen] = np.fromiter(found, dtype=object, count=len(chosen))
 
     # two stated facts (one, if it is there twice)
     stated = np.flatnonzero(~derived_a & ~derived_b)
@@ -204,8 +212,8 @@ def _pair_facts(chosen: pd.DataFrame, at_a: Positions, at_b: Positions) -> list[
     fill(twice, zip(id_a[twice].tolist()))
     # a stated fact and a derived value: the fact, then the facts the value came from
     mixed = np.flatnonzero(~derived_a & derived_b)
-    pairs = zip(id_a[mixed].tolist(), sources[at_b[mixed]].tolist(), strict=True)
-    fill(mixed, (tuple(dict.fromkeys((fact, *made_from))) for fact, made_from in pairs))
+    made_from = zip(id_a[mixed].tolist(), sources[at_b[mixed]].tolist(), strict=True)
+    fill(mixed, (tuple(dict.fromkeys((fact, *made))) for fact, made in made_from))
     # a derived value first (as stated facts come first in a pair: two derived values)
     rest = np.flatnonzero(derived_a)
     origins = [_origins(ids, derived, sources, at[rest]) for at in (at_a, at_b)]
@@ -291,40 +299,50 @@ def check(ctx: RuleContext, params: AgreementParams) -> RuleResult:
     or the 498.7–499.4 billion yuan that a 15.2% decrease to 423.2 billion
     yuan in 2025-H1 implies for 2024-H1.
     """
-    chosen = ctx.select(params.select)
-    keep = chosen["start"].notna().to_numpy() & chosen["end"].notna().to_numpy()
-    derived = chosen["derived"].to_numpy(dtype=bool)
+    # without a selector: the run's table itself, read column by column and at the pairs'
+    # rows, since joining its parts (a million rows of two dozen columns) costs more than
+    # the rest of the rule
+    table = ctx.table if params.select is None else FactTable(
+        ctx.select(params.select), ctx.registries
+    )
+    keep = pd.notna(table.column("start")) & pd.notna(table.column("end"))
+    derived = np.asarray(table.column("derived"), dtype=bool)
     if not params.include_derived:
         keep &= ~derived
     # stated facts first, so that a pair shows a stated fact first; the rows are positions
-    # in `chosen`, and only the columns a step needs are gathered, not whole rows
+    # in `table`, and only the columns a step needs are gathered, not whole rows
     rows = np.flatnonzero(keep)
     rows = rows[np.argsort(derived[rows], kind="stable")]
-    # without a selector the rows are the whole table's, which keeps codes for them
-    table = ctx.table if params.select is None else None
-    pos_a, pos_b = _pairs(chosen, rows, table)
+    pos_a, pos_b = _same_key_pairs(table, rows)
+    # the pairs' rows, once each: at_a and at_b index them
+    involved, inverse = np.unique(
+        np.concatenate([rows[pos_a], rows[pos_b]]), return_inverse=True
+    )
+    pairs = table.take(involved, PAIR_COLUMNS)
+    at_a, at_b = inverse[: len(pos_a)], inverse[len(pos_a) :]
+    comparable = _comparable(pairs, at_a, at_b)
+    pos_a, pos_b = pos_a[comparable], pos_b[comparable]
+    at_a, at_b = at_a[comparable], at_b[comparable]
     if params.across_sources_only and len(pos_a):
-        apart = ~_sharing_a_source(ctx, chosen.iloc[rows], pos_a, pos_b)
-        pos_a, pos_b = pos_a[apart], pos_b[apart]
+        mentions = table.take(rows, ("id", "derived", "derived_from"))
+        apart = ~_sharing_a_source(ctx, mentions, pos_a, pos_b)
+        pos_a, pos_b, at_a, at_b = pos_a[apart], pos_b[apart], at_a[apart], at_b[apart]
     if not len(pos_a):
         return RuleResult(outcomes=empty_outcomes())
 
-    at_a, at_b = rows[pos_a], rows[pos_b]
-    # only the columns the comparison reads, for the pairs' rows (not whole rows)
-    a = chosen[["factor", "lo", "hi", "lo_open", "hi_open"]].iloc[at_a]
-    b = chosen[["base_lo", "base_hi", "lo_open", "hi_open"]].iloc[at_b]
-    a_factor = a["factor"].to_numpy(dtype=float)
-    stated = written_interval(a)
-    computed = in_unit(base_interval(b), a_factor)
+    a_factor = pairs["factor"].to_numpy(dtype=float)[at_a]
+    stated = written_interval(pairs).take(at_a)
+    computed = in_unit(base_interval(pairs).take(at_b), a_factor)
     comparison = compare(computed, stated, "==")
     # two stated figures written to one precision that merely touch ("4.1" and "4.2
     # trillion") are different roundings: they disagree, by a gap of zero
-    qualifier = chosen["qualifier"].to_numpy(dtype=object)
+    qualifier = pairs["qualifier"].to_numpy(dtype=object)
+    pair_derived = pairs["derived"].to_numpy(dtype=bool)
     both_exact = (
         (qualifier[at_a] == "exact")
         & (qualifier[at_b] == "exact")
-        & ~derived[at_a]
-        & ~derived[at_b]
+        & ~pair_derived[at_a]
+        & ~pair_derived[at_b]
     )
     rounded_apart = both_exact & distinct_roundings(computed, stated)
     if rounded_apart.any():
@@ -332,11 +350,11 @@ def check(ctx: RuleContext, params: AgreementParams) -> RuleResult:
             comparison.consistent & ~rounded_apart, comparison.gap, comparison.relative_gap,
             comparison.undefined,
         )
-    units = chosen["unit"].take(at_a).astype(str).tolist()
+    units = pairs["unit"].take(at_a).astype(str).tolist()
     messages = [""] * len(pos_a)
     failing = np.flatnonzero(~comparison.consistent)
     if len(failing):
-        fa, fb = chosen.iloc[at_a[failing]], chosen.iloc[at_b[failing]]
+        fa, fb = (table.take(involved[at[failing]]) for at in (at_a, at_b))
         who_a, who_b = _who(fa), _who(fb)
         fig_a, fig_b = figure_text(fa), figure_text(fb)
         dimensions = fa["dimension"].to_numpy()
@@ -359,7 +377,7 @@ def check(ctx: RuleContext, params: AgreementParams) -> RuleResult:
             messages[i] = f"{head}: they differ by {gap} ({relative}%)"
     return RuleResult(
         outcomes=outcomes(
-            facts=_pair_facts(chosen, at_a, at_b),
+            facts=_pair_facts(pairs, at_a, at_b),
             stated=stated,
             computed=computed,
             unit=units,

@@ -205,7 +205,7 @@ class FactTable:
         # the table is not joined: take the rows from each segment, labelled as in the
         # whole table (numbered from 0, as a concatenation that ignores the parts'
         # indexes numbers it)
-        segments = [self._joined, *self._parts[self._joined_parts :]]
+        segments = self._segments()
         ends = np.cumsum([len(segment) for segment in segments]).tolist()
         taken = [
             np.flatnonzero(mask[end - len(segment) : end])
@@ -232,6 +232,52 @@ class FactTable:
         if columns is not None:
             joined = joined[list(columns)]  # columns a part lacks come back (all missing)
         return joined.set_axis(labels)
+
+    def column(self, name: str) -> npt.NDArray[Any]:
+        """One column of the whole table, as ``frame[name].to_numpy()`` (object for text),
+        without joining the other columns.
+
+        A part without the column gives missing values, as the concatenation would.
+        """
+        pieces = [_values(segment, name) for segment in self._segments()]
+        if all(piece.dtype.kind in "fbiuM" for piece in pieces):
+            return np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+        return np.concatenate([piece.astype(object, copy=False) for piece in pieces])
+
+    def take(
+        self, positions: npt.NDArray[np.intp], columns: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """``frame[columns].iloc[positions]`` (indexed 0..n-1; all columns for None), taken
+        from the parts, so that a rule that reads some rows never joins the whole table."""
+        segments = self._segments()
+        if columns is None:
+            columns = list(dict.fromkeys(c for segment in segments for c in segment.columns))
+        ends = np.cumsum([len(segment) for segment in segments])
+        segment_of = np.searchsorted(ends, positions, side="right")
+        starts = np.r_[0, ends[:-1]]
+        pieces, order = [], []
+        for k in np.unique(segment_of).tolist():
+            at = np.flatnonzero(segment_of == k)
+            local = positions[at] - starts[k]
+            pieces.append(
+                pd.DataFrame({c: _values(segments[k], c)[local] for c in columns})
+            )
+            order.append(at)
+        if len(pieces) <= 1:  # in order already
+            return pieces[0] if pieces else pd.DataFrame({c: self.column(c)[:0] for c in columns})
+        taken = pd.concat(pieces, ignore_index=True)
+        # back to the order of ``positions``
+        return taken.take(np.argsort(np.concatenate(order), kind="stable")).reset_index(drop=True)
+
+    def derived_rows(self, ids: Iterable[str]) -> pd.DataFrame:
+        """The rows rules derived whose id is one of ``ids``, in table order (all columns)."""
+        derived = np.flatnonzero(np.asarray(self.column("derived"), dtype=bool))
+        named = derived[pd.Series(self.column("id")[derived]).isin(set(ids)).to_numpy()]
+        return self.take(named)
+
+    def _segments(self) -> list[pd.DataFrame]:
+        """The joined parts and the parts appended since, whose concatenation is the table."""
+        return [self._joined, *self._parts[self._joined_parts :]]
 
     def _joined_dtypes(self) -> pd.Series:
         """The dtypes :attr:`frame` will have: a row of each segment concatenated.
@@ -271,7 +317,7 @@ class FactTable:
             whole: npt.NDArray[np.bool_] = test(self._joined[column]).to_numpy(dtype=bool)
             return whole
         masks = []
-        for segment in [self._joined, *self._parts[self._joined_parts :]]:
+        for segment in self._segments():
             # a column a part lacks is NaN in the joined table
             values = segment[column] if column in segment.columns else pd.Series(
                 np.full(len(segment), np.nan, dtype=object)
@@ -290,6 +336,10 @@ class FactTable:
                 wanted[code] = True
         mask: npt.NDArray[np.bool_] = wanted[codes]
         return mask
+
+    def codes(self, column: str) -> npt.NDArray[np.intp]:
+        """Per row, a code for ``column``'s value: equal values, equal codes; -1 for missing."""
+        return self._column(column)[0]
 
     def of_entities(self, how: str, names: tuple[str, ...]) -> npt.NDArray[np.bool_]:
         """Per row, whether the subject is in an entity set.
@@ -352,6 +402,14 @@ class FactTable:
 def _copy_on_write() -> bool:
     """Whether pandas copies shared data before writing to it (always, from pandas 3)."""
     return int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write") is True
+
+
+def _values(frame: pd.DataFrame, column: str) -> npt.NDArray[Any]:
+    """``frame[column].to_numpy()``; missing values (NaN) where the frame lacks the column."""
+    if column in frame.columns:
+        values: npt.NDArray[Any] = frame[column].to_numpy()
+        return values
+    return np.full(len(frame), np.nan, dtype=object)
 
 
 def _columns(

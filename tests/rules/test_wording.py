@@ -1,14 +1,17 @@
-"""Wording of intervals: interval_text writes what format_interval writes, row by row."""
+"""Wording of intervals and figures: interval_text writes what format_interval writes, and
+figure_text what a fact's written value reads, row by row."""
 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from factlint.interval import Interval, auto_digits, format_interval
-from factlint.rules.wording import interval_text, unit_suffix
+from factlint.rules.wording import QUALIFIER_WORDS, figure_text, interval_text, unit_suffix
 
 ENDS = [0.0, -0.0, 1e-9, -1e-9, -0.004, -0.0049, 0.0049, 0.5, -0.5, 19.995, -3.25, 1234567.891]
 
@@ -57,4 +60,76 @@ def test_interval_text_reads_one_sided_and_undefined_intervals() -> None:
         "undefined%",
         "-0.0010 – -0.0001%",
         "19.125–19.625%",
+    ]
+
+
+def one_figure(value: object, qualifier: str, unit: str, derived: bool, iv: Interval) -> str:
+    """figure_text of one fact, row by row (as it was written first)."""
+    if derived or not isinstance(value, str) or not value.strip():
+        return interval_text(iv, unit)[0]
+    number = re.sub(r"(?<=\d)\s*[-~]\s*(?=[-\d])", "–", value) if qualifier == "range" else value
+    return f"{QUALIFIER_WORDS.get(qualifier, '')}{number}{unit_suffix(unit)}"
+
+
+@pytest.mark.parametrize(
+    ("qualifiers", "units"),
+    [
+        (["exact", "approx", "range", "less_than"], ["percent", "count", "billion yuan", "date"]),
+        (["exact"], ["percent"]),  # one qualifier and one unit, as a share rule's facts have
+        (["range"], ["km2", "count"]),
+    ],
+)
+def test_figure_text_writes_each_fact_as_one_by_one(
+    qualifiers: list[str], units: list[str]
+) -> None:
+    # few distinct values, qualifiers and units, as in a table, in every mix: texts are
+    # worked out once per distinct figure, so rows of one figure must all get its text
+    rng = np.random.default_rng(len(qualifiers) + len(units))
+    n = 3000
+    values = np.array(["20.8", "3", "1-2", "5 ~ 7", " ", "", math.nan, "0.4"], dtype=object)
+    lo = rng.normal(0, 50, n).round(2)
+    frame = pd.DataFrame(
+        {
+            "value": values[rng.integers(0, len(values), n)],
+            "qualifier": rng.choice(qualifiers, n).astype(object),
+            "unit": rng.choice(units, n).astype(object),
+            "derived": rng.random(n) < 0.2,
+            "lo": lo,
+            "hi": lo + rng.random(n).round(3),
+            "lo_open": rng.random(n) < 0.1,
+            "hi_open": rng.random(n) < 0.1,
+        }
+    )
+    expected = [
+        one_figure(
+            r["value"],
+            r["qualifier"],
+            r["unit"],
+            r["derived"],
+            Interval(*(np.array([r[c]]) for c in ("lo", "hi", "lo_open", "hi_open"))),
+        )
+        for r in frame.to_dict("records")
+    ]
+    assert figure_text(frame) == expected
+    # the same facts in another order, and a part of them
+    order = rng.permutation(n)
+    assert figure_text(frame.iloc[order]) == [expected[i] for i in order.tolist()]
+    assert figure_text(frame.iloc[n // 2 :]) == expected[n // 2 :]
+
+
+def test_interval_text_writes_each_row_in_its_own_unit() -> None:
+    iv = Interval(
+        np.array([19.125, 3.0, 19723.0, 3.0, 0.5, 2.0]),
+        np.array([19.625, 3.0, 19724.0, 3.0, 0.75, 2.0]),
+        np.zeros(6, dtype=bool),
+        np.zeros(6, dtype=bool),
+    )
+    units = ["percent", "billion yuan", "date", "count", "percent", "percent"]
+    assert interval_text(iv, units) == [
+        "19.125–19.625%",
+        "3 billion yuan",
+        format_interval(19723.0, 19724.0, unit="date"),
+        "3",
+        "0.50–0.75%",
+        "2%",
     ]

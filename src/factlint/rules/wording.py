@@ -116,31 +116,77 @@ def interval_text(iv: Interval, units: Sequence[str] | str) -> list[str]:
 
     An interval with one finite end reads "at least 3,500", "less than 0.4%"; any
     other is written as :func:`format_interval` writes it, with its decimals worked
-    out for all rows at once and each end formatted once (calling format_interval
-    per row costs more than the rest of a message).
+    out for all rows at once (calling format_interval per row costs more than the
+    rest of a message). Most intervals are a closed range or a point of finite ends
+    that are not negative: those are written with one format per row, a format per
+    unit and number of decimals; only the rest are looked at one by one.
     """
-    unit_list = [units] * len(iv) if isinstance(units, str) else list(units)
+    n = len(iv)
+    unit_list = [units] * n if isinstance(units, str) else list(units)
+    unit_codes, distinct_units = _coded(np.asarray(unit_list, dtype=object))
+    suffixes = [unit_suffix(u) for u in distinct_units.tolist()]
     lo, hi = iv.lo, iv.hi
     with np.errstate(invalid="ignore"):
         lower_only = np.isinf(hi) & np.isfinite(lo)
         upper_only = ~lower_only & np.isfinite(hi) & (np.isinf(lo) | ((lo == 0) & (hi > 0)))
-        below_zero = hi < 0
-    undefined = np.isnan(lo) | np.isnan(hi)
     # the decimals of every row at once: the one end shown, or both ends of a range
     shown_lo = np.where(lower_only, lo, np.where(upper_only, hi, lo))
     shown_hi = np.where(lower_only, lo, hi)
-    digits = auto_digits_array(shown_lo, shown_hi).tolist()
+    digits = auto_digits_array(shown_lo, shown_hi)
+    dates = (distinct_units == "date")[unit_codes]
+    # neither a sign nor an infinity to write: format_interval's own "%.<digits>f" ends
+    plain = ~(lower_only | upper_only | iv.lo_open | iv.hi_open | dates)
+    plain &= np.isfinite(lo) & np.isfinite(hi) & ~np.signbit(lo) & ~np.signbit(hi)
+    out = np.empty(n, dtype=object)
+    # one group per unit, decimals and shape (a range or one number)
+    group = (unit_codes * (digits.max(initial=0) + 1) + digits) * 2 + (lo == hi)
+    for key in np.unique(group[plain]).tolist():
+        at = np.flatnonzero(plain & (group == key))
+        places, point = int(digits[at[0]]), key % 2 == 1
+        suffix = suffixes[unit_codes[at[0]]].replace("%", "%%")
+        if point:
+            out[at] = list(map(f"%.{places}f{suffix}".__mod__, lo[at].tolist()))
+        else:
+            pairs = zip(lo[at].tolist(), hi[at].tolist(), strict=True)
+            out[at] = list(map(f"%.{places}f–%.{places}f{suffix}".__mod__, pairs))
+    rest = np.flatnonzero(~plain)
+    if len(rest):
+        out[rest] = _texts_one_by_one(
+            iv.take(rest),
+            distinct_units[unit_codes[rest]].tolist(),
+            shown_lo[rest],
+            digits[rest].tolist(),
+            lower_only[rest].tolist(),
+            upper_only[rest].tolist(),
+        )
+    texts: list[str] = out.tolist()
+    return texts
+
+
+def _texts_one_by_one(
+    iv: Interval,
+    units: list[str],
+    shown_lo: npt.NDArray[np.float64],
+    digits: list[int],
+    lower_only: list[bool],
+    upper_only: list[bool],
+) -> list[str]:
+    """:func:`interval_text` of intervals other than a plain range or number, row by row."""
+    lo, hi = iv.lo, iv.hi
+    with np.errstate(invalid="ignore"):
+        below_zero = hi < 0
+    undefined = np.isnan(lo) | np.isnan(hi)
     firsts, seconds = _end_texts(shown_lo, digits), _end_texts(hi, digits)
-    suffixes = {u: unit_suffix(u) for u in set(unit_list)}
+    suffixes = {u: unit_suffix(u) for u in set(units)}
     out = []
     for unit, lo_k, hi_k, lo_open, hi_open, lower, upper, nan, negative, first, second in zip(
-        unit_list,
+        units,
         lo.tolist(),
         hi.tolist(),
         iv.lo_open.tolist(),
         iv.hi_open.tolist(),
-        lower_only.tolist(),
-        upper_only.tolist(),
+        lower_only,
+        upper_only,
         undefined.tolist(),
         below_zero.tolist(),
         firsts,
@@ -173,27 +219,72 @@ def figure_text(frame: pd.DataFrame) -> list[str]:
 
     A derived value has no written form: its interval is shown instead.
     """
-    # plain lists: iterating pandas string arrays element by element is slow
-    values = frame["value"].tolist()
-    derived = frame["derived"].to_numpy(dtype=bool)
-    written = np.array([isinstance(v, str) and bool(v.strip()) for v in values], dtype=bool)
-    written &= ~derived
-    units = frame["unit"].astype(str).tolist()
-    out = [""] * len(frame)
+    n = len(frame)
+    # a figure as written depends on the value, qualifier and unit alone, and a table
+    # repeats few of them: each distinct one is written once and taken by every row
+    value_codes, values = pd.factorize(frame["value"].to_numpy(dtype=object))
+    has_text = [isinstance(v, str) and bool(v.strip()) for v in values.tolist()]
+    written = np.array([*has_text, False], dtype=bool)[value_codes]  # -1: no value
+    written &= ~frame["derived"].to_numpy(dtype=bool)
+    units = frame["unit"].astype(str).to_numpy(dtype=object)
+    out = np.empty(n, dtype=object)
     unwritten = np.flatnonzero(~written)
     if len(unwritten):
-        shown = interval_text(
-            written_interval(frame).take(unwritten), [units[i] for i in unwritten]
+        out[unwritten] = interval_text(
+            written_interval(frame).take(unwritten), units[unwritten].tolist()
         )
-        for i, text in zip(unwritten.tolist(), shown, strict=True):
-            out[i] = text
-    suffixes = {u: unit_suffix(u) for u in set(units)}
-    qualifiers = frame["qualifier"].tolist()
-    for i in np.flatnonzero(written).tolist():
-        value, qualifier = str(values[i]), qualifiers[i]
-        number = _RANGE_DASH.sub("–", value) if qualifier == "range" else value
-        out[i] = f"{QUALIFIER_WORDS.get(qualifier, '')}{number}{suffixes[units[i]]}"
-    return out
+    at = np.flatnonzero(written)
+    if len(at):
+        qualifiers = frame["qualifier"].to_numpy(dtype=object)[at]
+        kinds, first = _distinct(value_codes[at], qualifiers, units[at])
+        texts = [
+            _written_figure(values[v], q, u)
+            for v, q, u in zip(
+                value_codes[at[first]].tolist(),
+                qualifiers[first].tolist(),
+                units[at[first]].tolist(),
+                strict=True,
+            )
+        ]
+        out[at] = np.array(texts, dtype=object)[kinds]
+    figures: list[str] = out.tolist()
+    return figures
+
+
+def _written_figure(value: str, qualifier: str, unit: str) -> str:
+    """A figure as its fact writes it: qualifier word, value (a range with an en dash), unit."""
+    number = _RANGE_DASH.sub("–", value) if qualifier == "range" else value
+    return f"{QUALIFIER_WORDS.get(qualifier, '')}{number}{unit_suffix(unit)}"
+
+
+def _coded(
+    values: npt.NDArray[np.object_],
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
+    """Per value, its code into the distinct values (a missing one is a value too)."""
+    # a column of one value (a unit, a qualifier often is) is told by comparing, which
+    # costs a fraction of hashing it
+    if len(values) and bool((values == values[0]).all()):
+        return np.zeros(len(values), dtype=np.intp), values[:1]
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    return np.asarray(codes, dtype=np.intp), np.asarray(distinct, dtype=object)
+
+
+def _distinct(
+    codes: npt.NDArray[np.intp], *columns: npt.NDArray[np.object_]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Rows alike in ``codes`` and every column: per row, the number of its kind (0, 1, ...
+    in order of first appearance), and the row where each kind first appears."""
+    kinds, _ = pd.factorize(codes)  # the codes of a part of the rows may skip some
+    for column in columns:
+        column_codes, distinct = _coded(column)
+        if len(distinct) > 1:
+            kinds, _ = pd.factorize(kinds * len(distinct) + column_codes)
+    kinds = np.asarray(kinds, dtype=np.intp)
+    # factorize numbers kinds as they first appear: a row is a first where its kind
+    # exceeds every kind before it
+    seen = np.maximum.accumulate(kinds)
+    first = np.flatnonzero(np.diff(seen, prepend=-1) > 0)
+    return kinds, first
 
 
 def number_text(x: float) -> str:

@@ -321,3 +321,18 @@ def test_objects_frozen_by_others_stay_frozen() -> None:
         assert gc.get_freeze_count() >= frozen
     finally:
         gc.unfreeze()
+
+
+def test_derived_rows_have_the_column_types_of_stated_ones(table: FactTable) -> None:
+    # derived rows join the table's parts: a column of another type would change the
+    # joined table's (text as object, say) and send every selection through a concatenation
+    stated = table.frame.iloc[:60]
+    derived = _derived(table, stated.head(7), "typed")
+    shared = [c for c in derived.columns if c in stated.columns]
+    assert len(shared) >= 20
+    assert derived[shared].dtypes.to_dict() == stated[shared].dtypes.to_dict()
+    # no rows: the columns derived_facts fills itself are typed as empty lists are
+    empty = _derived(table, stated.head(0), "typed")
+    filled = ["id", "source", "quote", "value", "qualifier", "_file", "_line", "dimension"]
+    filled.append("derived")
+    assert empty[filled].dtypes.to_dict() == pd.DataFrame({c: [] for c in filled}).dtypes.to_dict()

@@ -565,10 +565,10 @@ def outcomes(
             "computed_hi": computed.hi,
             "computed_lo_open": computed.lo_open,
             "computed_hi_open": computed.hi_open,
-            "unit": list(unit) if not isinstance(unit, str) else [unit] * n,
+            "unit": _text_column(unit) if not isinstance(unit, str) else _repeated(unit, n),
             "gap": comparison.gap,
             "relative_gap": comparison.relative_gap,
-            "message": list(messages) if messages is not None else [""] * n,
+            "message": _text_column(messages) if messages is not None else _repeated("", n),
         }
     )
     return frame

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -68,8 +70,27 @@ def bundled_project(tmp_path: Path) -> Path:
 
 
 def rewrite_entry(store: Cache, name: str, change: Callable[[dict[str, np.ndarray]], object]) -> None:
-    """Read the ``.npz`` cache entry ``name``, apply ``change`` to its arrays, store it back."""
-    arrays = store.read_arrays(name)
-    assert arrays is not None
+    """Read the cache entry of arrays ``name``, apply ``change`` to its arrays, store them
+    back for the same key (so that only the change can make it miss)."""
+    key = store.entry_key(name)
+    arrays = store.read_arrays(name, key=key)
+    assert key is not None and arrays is not None
     change(arrays)
-    store.write_arrays(name, arrays)
+    store.write_arrays(name, arrays, key=key)
+
+
+def forge_entry(path: Path, header: object, payload: bytes = b"") -> None:
+    """Write ``path`` in the layout of an entry of arrays with any ``header`` (as JSON) and
+    ``payload``: what another program, or a damaged disk, could leave in the cache."""
+    from factlint.cache import _ALIGN, _HEADER_LENGTH, _MAGIC
+
+    text = json.dumps(header).encode()
+    start = len(_MAGIC) + _HEADER_LENGTH.size + len(text)
+    path.write_bytes(
+        _MAGIC + _HEADER_LENGTH.pack(len(text)) + text + bytes(-start % _ALIGN) + payload
+    )
+
+
+def entry_header(arrays: list[list[object]], payload: bytes, key: str | None = None) -> dict[str, object]:
+    """A header describing ``arrays`` ([name, dtype, shape] each) with the right checksum."""
+    return {"key": key, "crc32": zlib.crc32(payload), "arrays": arrays}

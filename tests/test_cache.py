@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from factlint.cache import Cache, default_directory, using
 from factlint.engine import run_check
 from factlint.provenance import check_provenance
 from factlint.yamlio import CACHE_MIN_CHARS, load_yaml_text
-from tests.conftest import rewrite_entry
+from tests.conftest import entry_header, forge_entry, rewrite_entry
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -214,7 +215,7 @@ def test_a_warm_run_reads_no_value_or_period_again(
 
     cache = Cache(tmp_path / "cache")
     cold = readings(bundled_project, cache)
-    assert len(list((tmp_path / "cache").glob("normalised-*.npz"))) == 1
+    assert len(list((tmp_path / "cache").glob("normalised-*.arrays"))) == 1
 
     def unread(*args: object, **kwargs: object) -> None:
         raise AssertionError("read again although the cache holds the readings")
@@ -238,7 +239,7 @@ def test_a_value_edited_after_a_warm_run_is_read_again(
     assert after.equals(readings(bundled_project, None))
     edited = after["id"] == frame.loc[row, "id"]
     assert after.loc[edited, "lo"].tolist() != before.loc[edited, "lo"].tolist()
-    assert len(list((tmp_path / "cache").glob("normalised-*.npz"))) == 1  # replaced, not added
+    assert len(list((tmp_path / "cache").glob("normalised-*.arrays"))) == 1  # replaced, not added
 
 
 def test_readings_kept_for_one_tolerance_are_not_used_for_another(
@@ -274,6 +275,93 @@ def test_readings_that_do_not_fit_are_read_afresh(
 ) -> None:
     store = Cache(tmp_path / "cache")
     cold = readings(bundled_project, store)
-    (entry,) = (tmp_path / "cache").glob("normalised-*.npz")
+    (entry,) = (tmp_path / "cache").glob("normalised-*.arrays")
     rewrite_entry(store, entry.name, change)
     assert readings(bundled_project, store).equals(cold)
+
+
+# -- entries of arrays ----------------------------------------------------------------------
+
+
+def test_an_entry_gives_back_the_arrays_it_was_given(tmp_path: Path) -> None:
+    store = Cache(tmp_path)
+    arrays = {
+        "ints": np.arange(5, dtype=np.int32),
+        "flags": np.array([True, False, True]),
+        "floats": np.arange(6.0).reshape(2, 3)[:, ::2],  # not contiguous
+        "days": np.array(["2024-01-31", "NaT"], dtype="datetime64[D]"),
+        "none": np.empty((0, 2), dtype=np.int64),
+        "scalar": np.array(3.5),
+        "big_endian": np.array([1, 2], dtype=">i4"),
+    }
+    store.write_arrays("entry.arrays", arrays, key="the key")
+    back = store.read_arrays("entry.arrays", key="the key")
+    assert back is not None and list(back) == list(arrays)
+    for name, array in arrays.items():
+        assert back[name].dtype == array.dtype and back[name].shape == array.shape, name
+        assert np.array_equal(back[name], array, equal_nan=name == "days"), name
+    assert store.entry_key("entry.arrays") == "the key"
+    assert store.read_arrays("entry.arrays", key="another key") is None
+    assert store.read_arrays("missing.arrays") is None
+
+
+def test_an_entry_never_holds_objects(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="plain numbers only"):
+        Cache(tmp_path).write_arrays("entry.arrays", {"x": np.array(["a"], dtype=object)})
+
+
+_TWO_INTS = np.arange(2, dtype="<i4").tobytes() + bytes(56)  # two int32, padded to 64 bytes
+_FITS = [["x", "<i4", [2]]]
+
+
+@pytest.mark.parametrize(
+    ("header", "payload"),
+    [
+        pytest.param([_FITS], _TWO_INTS, id="a list, not a mapping"),
+        pytest.param({"crc32": zlib.crc32(_TWO_INTS), "arrays": _FITS}, _TWO_INTS, id="no key field"),
+        pytest.param({**entry_header(_FITS, _TWO_INTS), "more": 1}, _TWO_INTS, id="a field too many"),
+        pytest.param({**entry_header(_FITS, _TWO_INTS), "key": 7}, _TWO_INTS, id="a key not text"),
+        pytest.param({**entry_header(_FITS, _TWO_INTS), "crc32": True}, _TWO_INTS, id="a crc not a number"),
+        pytest.param({**entry_header(_FITS, _TWO_INTS), "crc32": 1}, _TWO_INTS, id="a crc that fails"),
+        pytest.param(entry_header(_FITS, _TWO_INTS[:8] + b"\1" + _TWO_INTS[9:]), _TWO_INTS, id="damaged padding"),
+        pytest.param({**entry_header(_FITS, _TWO_INTS), "arrays": {}}, _TWO_INTS, id="arrays not a list"),
+        pytest.param(entry_header([["x", "<i4"]], _TWO_INTS), _TWO_INTS, id="no shape"),
+        pytest.param(entry_header([[1, "<i4", [2]]], _TWO_INTS), _TWO_INTS, id="a name not text"),
+        pytest.param(entry_header([["x", "<i4", [-2]]], _TWO_INTS), _TWO_INTS, id="a negative shape"),
+        pytest.param(entry_header([["x", "<i4", [True]]], _TWO_INTS), _TWO_INTS, id="a shape of truth"),
+        pytest.param(entry_header([["x", "<i4", [2.0]]], _TWO_INTS), _TWO_INTS, id="a shape not whole"),
+        pytest.param(entry_header([["x", "int", [2]]], _TWO_INTS), _TWO_INTS, id="no dtype"),
+        pytest.param(entry_header([["x", "i4", [2]]], _TWO_INTS), _TWO_INTS, id="a dtype spelt loosely"),
+        pytest.param(entry_header([["x", "|O", [1]]], _TWO_INTS), _TWO_INTS, id="objects"),
+        pytest.param(entry_header([["x", "|V8", [1]]], _TWO_INTS), _TWO_INTS, id="raw bytes"),
+        pytest.param(entry_header([["x", "<U2", [1]]], _TWO_INTS), _TWO_INTS, id="fixed-width text"),
+        pytest.param(entry_header([["x", "<i4", [1]]] * 2, _TWO_INTS + _TWO_INTS), _TWO_INTS + _TWO_INTS,
+                     id="a name twice"),
+        pytest.param(entry_header([["x", "<i4", [17]]], _TWO_INTS), _TWO_INTS, id="beyond the file"),
+        pytest.param(entry_header(_FITS, _TWO_INTS), _TWO_INTS + bytes(64), id="bytes beyond the arrays"),
+        pytest.param(entry_header(_FITS, _TWO_INTS), _TWO_INTS[:40], id="cut short"),
+    ],
+)
+def test_an_entry_that_does_not_check_out_is_a_miss(
+    tmp_path: Path, header: object, payload: bytes
+) -> None:
+    store = Cache(tmp_path)
+    forge_entry(tmp_path / "entry.arrays", entry_header(_FITS, _TWO_INTS), _TWO_INTS)
+    fitting = store.read_arrays("entry.arrays")  # the layout the cases depart from reads
+    assert fitting is not None and fitting["x"].tolist() == [0, 1]
+    forge_entry(tmp_path / "entry.arrays", header, payload)
+    assert store.read_arrays("entry.arrays") is None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"", b"\x93factlint arrays 1\n", b"\x93factlint arrays 1\n\xff\xff\xff\x00{}",
+     b"\x93factlint arrays 1\n\x06\x00\x00\x00\xff\xfe{}{}", b"\x93factlint arrays 1\n"
+     + (1 << 19).to_bytes(4, "little") + b"[" * (1 << 19)],
+    ids=["empty", "no header length", "a header past the end", "a header not UTF-8",
+         "a header nested past the stack"],
+)
+def test_an_entry_without_a_readable_header_is_a_miss(tmp_path: Path, raw: bytes) -> None:
+    (tmp_path / "entry.arrays").write_bytes(raw)
+    assert Cache(tmp_path).read_arrays("entry.arrays") is None
+    assert Cache(tmp_path).entry_key("entry.arrays") is None

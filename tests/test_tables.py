@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import io
+import pickle
 import re
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,7 +31,7 @@ from factlint.tables import (
     read_table_and_digest,
 )
 from factlint.yamlio import BIDI_CONTROLS
-from tests.conftest import rewrite_entry
+from tests.conftest import entry_header, forge_entry, rewrite_entry
 
 HEADER = "id,quote,value\n"
 
@@ -154,7 +153,7 @@ def test_a_warm_read_gives_the_table_a_cold_read_gives_without_parsing(
     cold, digest = read_table_and_digest(path)
     with using(Cache(tmp_path / "cache")):
         first, _ = read_table_and_digest(path)
-        assert len(list((tmp_path / "cache").glob("table-*.npz"))) == 1
+        assert len(list((tmp_path / "cache").glob("table-*.arrays"))) == 1
         monkeypatch.setattr(pd, "read_csv", _no_parsing)
         warm, warm_digest = read_table_and_digest(path)
     assert warm_digest == digest
@@ -175,7 +174,7 @@ def stored_entry(tmp_path: Path) -> tuple[Path, pd.DataFrame, Cache, Path]:
     store = Cache(tmp_path / "cache")
     with using(store):
         read_table(path)
-    (entry,) = (tmp_path / "cache").glob("table-*.npz")
+    (entry,) = (tmp_path / "cache").glob("table-*.arrays")
     return path, cold, store, entry
 
 
@@ -233,40 +232,88 @@ def test_a_cache_entry_that_does_not_fit_the_table_is_not_used(
         assert read_table(path).equals(cold)
 
 
-@pytest.mark.parametrize("payload", [b"not a zip", b"PK\x03\x04cut short", b""])
-def test_an_unreadable_cache_entry_is_a_miss(tmp_path: Path, payload: bytes) -> None:
+def _unreadable_entries(entry: bytes) -> list[tuple[str, bytes]]:
+    cut = entry.index(b"{")  # where the header starts
+    return [
+        ("empty", b""),
+        ("not an entry", b"not an entry"),
+        ("cut short in the magic line", entry[:5]),
+        ("cut short in the header", entry[: cut + 20]),
+        ("cut short in the arrays", entry[:-100]),
+        ("longer than its arrays", entry + bytes(64)),
+        ("a header that is not JSON", entry[:cut] + b"}" + entry[cut + 1:]),
+        ("a byte of a cell changed", entry.replace(b"x, y", b"x; y", 1)),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_unreadable_entries(b"{"))))
+def test_an_unreadable_cache_entry_is_a_miss(tmp_path: Path, case: int) -> None:
     path, cold, store, entry = stored_entry(tmp_path)
+    name, payload = _unreadable_entries(entry.read_bytes())[case]
     entry.write_bytes(payload)
+    assert store.read_arrays(entry.name) is None, name
+    with using(store):
+        assert read_table(path).equals(cold), name
+
+
+def test_a_cache_entry_of_the_older_format_is_a_miss(tmp_path: Path) -> None:
+    """An .npz holding the same arrays (as older factlint wrote them) is not read."""
+    path, cold, store, entry = stored_entry(tmp_path)
+    key = store.entry_key(entry.name)
+    arrays = store.read_arrays(entry.name, key=key)
+    assert key is not None and arrays is not None
+    with entry.open("wb") as handle:
+        np.savez(handle, key=np.frombuffer(key.encode(), dtype=np.uint8), **arrays)
+    assert store.read_arrays(entry.name) is None
     with using(store):
         assert read_table(path).equals(cold)
 
 
 def test_a_cache_entry_holding_pickles_is_never_unpickled(tmp_path: Path) -> None:
     path, cold, store, entry = stored_entry(tmp_path)
-    with entry.open("wb") as handle:
-        np.savez(handle, key=np.array([_Explodes()], dtype=object))
+    pickled = pickle.dumps(np.array([_Explodes()], dtype=object))
+    pickled += bytes(-len(pickled) % 64)
+    described = [["codes0", "|O", [len(pickled) // 8]]]
+    forge_entry(entry, entry_header(described, pickled, key=store.entry_key(entry.name)), pickled)
     with using(store):
         assert read_table(path).equals(cold)  # a miss, read afresh, no pickle loaded
+    with entry.open("wb") as handle:  # and as an .npz that allows pickles
+        np.savez(handle, codes0=np.array([_Explodes()], dtype=object))
+    with using(store):
+        assert read_table(path).equals(cold)
 
 
-def test_a_compressed_or_vast_cache_entry_is_never_loaded(tmp_path: Path) -> None:
-    """A member that would expand to more memory than the machine has is a miss."""
+def test_a_cache_entry_claiming_more_than_it_holds_is_never_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry whose arrays would take more memory than its file holds (80 TB here) is a
+    miss before any memory is taken for them."""
     path, cold, store, entry = stored_entry(tmp_path)
-    arrays = store.read_arrays(entry.name)
-    assert arrays is not None
-    np.savez_compressed(entry, **arrays)
+    held = bytes(64)
+    vast = [["codes0", "<f8", [10**13]]]
+    forge_entry(entry, entry_header(vast, held, key=store.entry_key(entry.name)), held)
+    empty, asked = np.empty, []
+
+    def counted(shape: object, *args: object, **kwargs: object) -> np.ndarray:
+        asked.append(shape)
+        return empty(shape, *args, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+    monkeypatch.setattr(np, "empty", counted)
     assert store.read_arrays(entry.name) is None
+    assert not asked
+    monkeypatch.undo()
     with using(store):
         assert read_table(path).equals(cold)
-    header = io.BytesIO()
-    np.lib.format.write_array_header_1_0(
-        header, {"descr": "<f8", "fortran_order": False, "shape": (10**13,)}
-    )
-    with zipfile.ZipFile(entry, "w") as archive:  # stored, small, claims 80 TB
-        archive.writestr("digest.npy", header.getvalue() + b"\0" * 64)
-    assert store.read_arrays(entry.name) is None
-    with using(store):
-        assert read_table(path).equals(cold)
+
+
+def test_a_stale_entry_costs_its_header_not_its_arrays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, _, store, entry = stored_entry(tmp_path)
+    read = []
+    monkeypatch.setattr(np, "empty", lambda *args, **kwargs: read.append(args))
+    assert store.read_arrays(entry.name, key="another digest") is None
+    assert not read
 
 
 def test_an_entry_of_older_code_is_replaced_and_an_empty_table_never_stored(
@@ -276,11 +323,13 @@ def test_an_entry_of_older_code_is_replaced_and_an_empty_table_never_stored(
     cache = tmp_path / "cache"
     with using(Cache(cache)):
         read_table(path)
-        (entry,) = cache.glob("table-*.npz")
+        (entry,) = cache.glob("table-*.arrays")
         older = cache / re.sub(r"^table-[0-9a-f]+-", "table-0123456789abcdef-", entry.name)
         older.write_bytes(entry.read_bytes())
+        npz = older.with_name(entry.name.replace("-", "-fedcba9876543210-", 1)).with_suffix(".npz")
+        npz.write_bytes(b"PK\x03\x04 an entry in the format of older factlint")
         entry.unlink()
-        read_table(path)  # a miss under this code's name: read, stored, the older one gone
+        read_table(path)  # a miss under this code's name: read, stored, the older ones gone
         assert [p.name for p in cache.glob("table-*")] == [entry.name]
         empty = tmp_path / "empty.csv"  # past the threshold in blank lines, no record
         empty.write_bytes((HEADER + "\n" * CACHE_MIN_BYTES).encode())

@@ -11,9 +11,10 @@ The cache lives outside the project (``$FACTLINT_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/factlint``, else ``~/.cache/factlint``). Never in the
 repository: a pull request could otherwise ship an entry saying that a forged
 quote states its figure. Entries are read only in formats that cannot run
-code (JSON, and ``.npy`` and ``.npz`` without pickles) and written atomically; an entry
-that is missing, unreadable or malformed is a miss, and a cache that cannot
-be written is skipped. The cache never changes a result, only its cost.
+code (JSON, ``.npy`` without pickles, and entries of plain arrays in a layout of
+their own, described below) and written atomically; an entry that is missing,
+unreadable or malformed is a miss, and a cache that cannot be written is skipped.
+The cache never changes a result, only its cost.
 """
 
 from __future__ import annotations
@@ -22,13 +23,16 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import math
 import os
+import struct
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
+from io import FileIO
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # numpy only when keys are read: yamlio imports this module
     import numpy as np
@@ -139,34 +143,23 @@ class Cache:
         return found
 
     def read_arrays(self, name: str, *, key: str | None = None) -> dict[str, np.ndarray] | None:
-        """The named arrays of an ``.npz`` entry, or None when missing or malformed, or
-        when ``key`` is given and the entry holds another (checked before the rest is read:
-        a stale entry costs its key, not its arrays)."""
-        import zipfile
-
-        import numpy as np
-
-        path = self._path(name)
+        """The named arrays of an entry :meth:`write_arrays` stored, or None when missing or
+        malformed, or when ``key`` is given and the entry holds another (checked before the
+        arrays are read: a stale entry costs its header, not its arrays)."""
         try:
-            size = path.stat().st_size
-            with zipfile.ZipFile(path) as archive:
-                members = archive.infolist()
-            # write_arrays stores members uncompressed: a compressed one is not ours, and
-            # could expand to more memory than the machine has
-            if any(m.compress_type != zipfile.ZIP_STORED or m.file_size > size for m in members):
-                return None
-            stored = np.load(path, allow_pickle=False)
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+            with open(self._path(name), "rb", buffering=0) as handle:
+                return _read_entry(handle, key)
+        except (OSError, ValueError, MemoryError):
             return None
-        if not isinstance(stored, np.lib.npyio.NpzFile):
-            return None  # a lone array, written by something else
+
+    def entry_key(self, name: str) -> str | None:
+        """The key an entry was stored for (None when missing, malformed or stored without)."""
         try:
-            with stored:
-                if key is not None and array_text(stored.get(_KEY)) != key:
-                    return None
-                return {member: stored[member] for member in stored.files}
-        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, MemoryError):
-            return None  # a member cut short, failing its checksum or claiming a vast shape
+            with open(self._path(name), "rb", buffering=0) as handle:
+                header = _entry_header(handle)
+        except (OSError, ValueError):
+            return None
+        return None if header is None else header.key
 
     def write_arrays(
         self,
@@ -177,16 +170,9 @@ class Cache:
         replaces: str = "",
     ) -> None:
         """Store ``arrays`` (and ``key``, which :meth:`read_arrays` then asks for) as the
-        ``.npz`` entry ``name``, then remove the other entries matching the pattern
-        ``replaces`` (the same place, older or made by other code)."""
-        import io
-
-        import numpy as np
-
-        members = dict(arrays) if key is None else {**arrays, _KEY: text_array(key)}
-        buffer = io.BytesIO()
-        np.savez(buffer, allow_pickle=False, **members)  # not compressed: read speed matters
-        self._write(name, buffer.getvalue())
+        entry ``name``, then remove the other entries matching the pattern ``replaces``
+        (the same place, older or made by other code)."""
+        self._write(name, _entry_bytes(arrays, key))
         if replaces and self._path(name).is_file():
             for old in self.directory.glob(replaces):
                 if old.name != name:
@@ -208,20 +194,151 @@ class Cache:
         self._write(name, payload.encode("utf-8"))
 
 
-_KEY = "key"  # the member of an .npz entry holding what it was stored for
-
-
 def place_entry(kind: str, code: str, place: Path) -> tuple[str, str]:
-    """The ``.npz`` entry of what is kept per place (a table file, a project directory)
-    by code of generation ``code``, and a pattern of every entry of that place: stored
-    with ``replaces=`` the pattern, an edit or a new factlint replaces the entry
+    """The entry of arrays kept per place (a table file, a project directory) by code of
+    generation ``code``, and a pattern of every entry of that place (older formats too):
+    stored with ``replaces=`` the pattern, an edit or a new factlint replaces the entry
     rather than adding one."""
     where = hashlib.sha256(os.fsencode(place.resolve())).hexdigest()[:32]
-    return f"{kind}-{code}-{where}.npz", f"{kind}-*-{where}.npz"
+    return f"{kind}-{code}-{where}{ARRAYS_SUFFIX}", f"{kind}-*-{where}.*"
+
+
+# -- entries of arrays ---------------------------------------------------------------------
+#
+# One file per entry: a magic line, the header's length (4 bytes, little-endian), a JSON
+# header {"key", "crc32", "arrays": [[name, dtype, shape], ...]}, then each array's bytes
+# in that order, each starting at a multiple of _ALIGN. It is read with one read into one
+# buffer that the arrays are views of (an .npz reads each member in chunks, checks its
+# CRC and copies it: twice the time of reading the bytes), and trusted only as far as it
+# checks out: dtypes of plain numbers (no objects, so nothing to unpickle), shapes that
+# add up to exactly the file's size (so no claim larger than the file allocates memory),
+# and the CRC-32 of everything after the header.
+
+#: the name every entry of arrays ends with
+ARRAYS_SUFFIX = ".arrays"
+_MAGIC = b"\x93factlint arrays 1\n"
+_HEADER_LENGTH = struct.Struct("<I")
+_ALIGN = 64  # every array starts on a cache line, so the views are aligned for any dtype
+_MAX_HEADER = 1 << 20
+#: dtype kinds an entry may hold: booleans, integers, floats, complex, datetimes (not
+#: objects, nor records and raw bytes, which may hold objects)
+_PLAIN_KINDS = frozenset("biufcmM")
+
+
+class _Header(NamedTuple):
+    key: str | None
+    crc32: int
+    #: (name, dtype, shape, offset in the payload, bytes) per array
+    arrays: list[tuple[str, np.dtype[Any], tuple[int, ...], int, int]]
+    payload_start: int
+    payload_size: int
+
+
+def _padded(size: int) -> int:
+    return -(-size // _ALIGN) * _ALIGN
+
+
+def _entry_bytes(arrays: Mapping[str, np.ndarray], key: str | None) -> bytes:
+    """An entry holding ``arrays`` (objects are refused, as an .npz without pickles)."""
+    import zlib
+
+    import numpy as np
+
+    described: list[list[object]] = []
+    parts: list[bytes | memoryview] = []
+    checksum = 0
+    for name, array in arrays.items():
+        data = np.asarray(array, order="C")
+        if data.dtype.kind not in _PLAIN_KINDS:
+            raise ValueError(f"{name}: an entry holds plain numbers only, not {data.dtype}")
+        described.append([name, data.dtype.str, list(data.shape)])
+        raw = data.reshape(-1).view(np.uint8).data  # datetimes have no buffer of their own
+        padding = bytes(_padded(len(raw)) - len(raw))
+        checksum = zlib.crc32(padding, zlib.crc32(raw, checksum))
+        parts += [raw, padding]
+    header = json.dumps({"key": key, "crc32": checksum, "arrays": described}).encode()
+    start = len(_MAGIC) + _HEADER_LENGTH.size + len(header)
+    return b"".join(
+        [_MAGIC, _HEADER_LENGTH.pack(len(header)), header, bytes(_padded(start) - start), *parts]
+    )
+
+
+def _entry_header(handle: FileIO) -> _Header | None:
+    """The header of an entry, checked against the file's size; None if anything is off."""
+    import numpy as np
+
+    size = os.fstat(handle.fileno()).st_size
+    lead = handle.read(len(_MAGIC) + _HEADER_LENGTH.size)
+    if len(lead) != len(_MAGIC) + _HEADER_LENGTH.size or not lead.startswith(_MAGIC):
+        return None  # another format (an .npz of older code), or cut short
+    (length,) = _HEADER_LENGTH.unpack_from(lead, len(_MAGIC))
+    if length > min(size, _MAX_HEADER):
+        return None
+    try:
+        fields = json.loads(handle.read(length).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+    if not (
+        isinstance(fields, dict) and set(fields) == {"key", "crc32", "arrays"}
+        and (fields["key"] is None or isinstance(fields["key"], str))
+        and _is_count(fields["crc32"]) and isinstance(fields["arrays"], list)
+    ):
+        return None
+    payload_start = _padded(len(lead) + length)
+    arrays, offset = [], 0
+    for item in fields["arrays"]:
+        if not (
+            isinstance(item, list) and len(item) == 3
+            and isinstance(item[0], str) and isinstance(item[1], str)
+            and isinstance(item[2], list) and all(map(_is_count, item[2]))
+        ):
+            return None
+        name, descr, shape = item[0], item[1], tuple(item[2])
+        try:
+            dtype = np.dtype(descr)
+        except (TypeError, ValueError):
+            return None
+        if dtype.str != descr or dtype.kind not in _PLAIN_KINDS:
+            return None  # objects would be unpickled, records may hold them: never read
+        nbytes = math.prod(shape) * dtype.itemsize
+        arrays.append((name, dtype, shape, offset, nbytes))
+        offset += _padded(nbytes)
+    if len({a[0] for a in arrays}) != len(arrays) or payload_start + offset != size:
+        return None  # the shapes claim other than the file holds
+    return _Header(fields["key"], fields["crc32"], arrays, payload_start, offset)
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _read_entry(handle: FileIO, key: str | None) -> dict[str, np.ndarray] | None:
+    """The arrays of an entry, views of one buffer read at once; None unless it checks out."""
+    import zlib
+
+    import numpy as np
+
+    header = _entry_header(handle)
+    if header is None or (key is not None and header.key != key):
+        return None
+    payload = np.empty(header.payload_size, dtype=np.uint8)
+    handle.seek(header.payload_start)
+    view, done = payload.data, 0
+    while done < header.payload_size:
+        got = handle.readinto(view[done:])
+        if not got:
+            return None  # cut short since its size was taken
+        done += got
+    if zlib.crc32(view) != header.crc32:
+        return None  # damaged
+    return {
+        name: payload[offset:offset + nbytes].view(dtype).reshape(shape)
+        for name, dtype, shape, offset, nbytes in header.arrays
+    }
 
 
 def text_array(text: str) -> np.ndarray:
-    """Text as an array an ``.npz`` entry can hold without pickles (its UTF-8 bytes)."""
+    """Text as an array an entry can hold (its UTF-8 bytes)."""
     import numpy as np
 
     return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
@@ -234,7 +351,8 @@ def array_text(octets: object) -> str | None:
     if not (isinstance(octets, np.ndarray) and octets.dtype == np.uint8 and octets.ndim == 1):
         return None
     try:
-        return octets.tobytes().decode("utf-8")
+        # decoded from the array's memory: a copy of its bytes first costs as much again
+        return str(np.ascontiguousarray(octets).data, "utf-8")
     except UnicodeDecodeError:
         return None
 

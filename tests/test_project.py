@@ -8,10 +8,13 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from factlint.cache import Cache, using
 from factlint.errors import InputError, TableError
 from factlint.project import load_project
+from factlint.tables import CACHE_MIN_BYTES, read_table
 from tests.conftest import MINI_FACTS, write_mini_project
 
 EXTRA_SOURCE = "Second release: the 3 zones reached 4.1 trillion yuan.\n"
@@ -76,3 +79,85 @@ def test_a_broken_table_is_reported_when_the_sources_are_fine(tmp_path: Path) ->
     with pytest.raises(TableError, match="ragged") as info:
         load_project(root)
     assert "facts/table.csv" in str(info.value)
+
+
+def _large_table(root: Path) -> Path:
+    """Make ``facts/table.csv`` large enough to be kept in the cache."""
+    table = root / "facts" / "table.csv"
+    header, *rows = MINI_FACTS.splitlines()
+    many = [f"{i}-{row}" for i in range(CACHE_MIN_BYTES // 400) for row in rows]
+    table.write_text("\n".join([header, *many]) + "\n", encoding="utf-8")
+    assert table.stat().st_size >= CACHE_MIN_BYTES
+    return table
+
+
+def test_a_warm_load_gives_the_cold_load_and_the_digests_of_the_bytes_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    table = _large_table(root)
+    cold = load_project(root)
+    store = Cache(tmp_path / "cache")
+    for parse in (pd.read_csv, _no_parsing):  # the large table kept, then taken from there
+        with using(store), monkeypatch.context() as patched:
+            patched.setattr(pd, "read_csv", parse)
+            warm = load_project(root)
+        assert warm.facts.equals(cold.facts) and warm.inputs == cold.inputs
+    last = cold.facts["id"].iloc[-1]
+    table.write_bytes(table.read_bytes().replace(last.encode(), b"edited"))  # in its last chunk
+    with using(store):
+        edited = load_project(root)
+    assert edited.inputs == {path: _sha256(root / path) for path in edited.inputs}
+    assert "edited" in set(edited.facts["id"]) and last not in set(edited.facts["id"])
+
+
+def _no_parsing(path: object, *args: object, **kwargs: object) -> pd.DataFrame:
+    """``read_csv`` for the small tables only: the large one must come from the cache."""
+    assert getattr(path, "getbuffer", lambda: b"")().nbytes < CACHE_MIN_BYTES, "parsed again"
+    return _read_csv(path, *args, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+
+_read_csv = pd.read_csv
+
+
+def test_errors_keep_their_order_when_a_cache_hashes_tables_first(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    table = _large_table(root)
+    store = Cache(tmp_path / "cache")
+    with using(store):
+        load_project(root)
+    table.write_bytes(table.read_bytes() + b"x,src\n")
+    source = root / "facts" / "sources" / "second.txt"
+    source.write_bytes(b"caf\xe9\n")
+    with using(store), pytest.raises(InputError) as info:
+        load_project(root)
+    assert "facts/sources/second.txt" in str(info.value)
+    source.write_text(EXTRA_SOURCE, encoding="utf-8")
+    with using(store), pytest.raises(TableError, match="ragged") as table_info:
+        load_project(root)
+    assert "facts/table.csv" in str(table_info.value)
+
+
+def test_tables_of_other_columns_join_with_empty_text_where_a_table_lacks_one(
+    tmp_path: Path,
+) -> None:
+    """One table lacks `note` and has `reviewer`; the other, large enough to be kept in
+    the cache, the reverse: each missing cell is empty text, loaded cold or warm."""
+    root = _project(tmp_path)
+    facts = root / "facts"
+    header, *rows = MINI_FACTS.splitlines()
+    (facts / "table-2.csv").write_text(
+        "\n".join([header.replace(",note", ",reviewer")] + [r + "me" for r in rows]) + "\n",
+        encoding="utf-8",
+    )
+    _large_table(root)
+    parts = [read_table(facts / name, display=f"facts/{name}") for name in ("table-2.csv", "table.csv")]
+    expected = pd.concat(parts, ignore_index=True, sort=False).fillna({"note": "", "reviewer": ""})
+    store = Cache(tmp_path / "cache")
+    for cache in (None, store, store):  # without a cache, cold, warm
+        with using(cache):
+            loaded = load_project(root).facts
+        assert list(loaded.columns) == [*header.split(",")[:-1], "reviewer", "_file", "_line", "note"]
+        assert loaded.equals(expected) and loaded.dtypes.equals(expected.dtypes)
+    assert list((tmp_path / "cache").glob("table-*"))  # the large table came from the cache
+    assert set(loaded["reviewer"].iloc[5:]) == {""} and set(loaded["note"].iloc[:5]) == {""}

@@ -22,6 +22,7 @@ import csv
 import functools
 import hashlib
 import io
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -31,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from factlint import yamlio
-from factlint.cache import array_text, generation, place_entry, text_array
+from factlint.cache import Cache, array_text, generation, place_entry, text_array
 from factlint.cache import current as current_cache
 from factlint.errors import TableError
 from factlint.yamlio import BIDI_CONTROLS, decode_text, without_bom
@@ -234,8 +235,20 @@ def read_table(
 def read_table_and_digest(
     path: Path, *, required: Sequence[str] = (), display: str | None = None
 ) -> tuple[pd.DataFrame, str]:
-    """:func:`read_table`, and the SHA-256 of the file's bytes (read once for both)."""
+    """:func:`read_table`, and the SHA-256 of the file's bytes.
+
+    A large table whose entry misses is read twice, once to hash it and once to parse it
+    (hashed again: the digest is of the bytes parsed, even if the file changed between).
+    """
     shown = display or str(path)
+    store = current_cache()
+    if store is not None:
+        # a table read before with the same bytes passed every check below then
+        cached = _cached_table(store, path)
+        if cached is not None:
+            frame, lines, digest = cached
+            _require_columns(shown, list(frame.columns), required)
+            return _placed(frame, shown, lines), digest
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -243,15 +256,6 @@ def read_table_and_digest(
     if not data or data.isspace():
         raise TableError(shown, None, "empty file; expected a header row and data rows")
     digest = hashlib.sha256(data).hexdigest()
-    store = current_cache() if len(data) >= CACHE_MIN_BYTES else None
-    entry, family = ("", "") if store is None else place_entry("table", _code(), path)
-    if store is not None:
-        # a table read before with the same bytes passed every check below then
-        cached = _frame_from_entry(store.read_arrays(entry, key=digest))
-        if cached is not None:
-            frame, lines = cached
-            _require_columns(shown, list(frame.columns), required)
-            return _placed(frame, shown, lines), digest
     if not data.isascii():
         decode_text(data, Path(shown), error=TableError)  # validates; the bytes are what is parsed
     body = without_bom(data)
@@ -293,9 +297,30 @@ def read_table_and_digest(
             f"malformed CSV: {len(lines)} records by one reading, {len(frame)} by another; "
             "check the quotes and blank lines",
         )
-    if store is not None and len(lines):  # an entry of no rows is never used
+    if store is not None and len(data) >= CACHE_MIN_BYTES and len(lines):
+        # (an entry of no rows is never used)
+        entry, family = place_entry("table", _code(), path)
         store.write_arrays(entry, _entry_arrays(frame, lines), key=digest, replaces=family)
     return _placed(frame, shown, lines), digest
+
+
+def _cached_table(store: Cache, path: Path) -> tuple[pd.DataFrame, np.ndarray, str] | None:
+    """The table and record lines of a large table's entry, and the file's digest, or None
+    (not large, not stored, or stored for other bytes).
+
+    The file is hashed as it is read, a chunk at a time: its bytes are not needed when the
+    entry holds the table, and reading them all into one buffer adds a third to the hashing.
+    """
+    try:
+        with open(path, "rb", buffering=0) as handle:
+            if os.fstat(handle.fileno()).st_size < CACHE_MIN_BYTES:
+                return None
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None  # read afresh, which words the error
+    entry, _ = place_entry("table", _code(), path)
+    cached = _frame_from_entry(store.read_arrays(entry, key=digest))
+    return None if cached is None else (*cached, digest)
 
 
 def _require_columns(shown: str, names: list[str], required: Sequence[str]) -> None:
@@ -384,10 +409,10 @@ def _column_from_entry(
         return None
     if int(codes.min()) < 0 or int(codes.max()) >= count:
         return None
-    # the cells read_csv gives, as the same Python object for the same text
-    column: pd.api.extensions.ExtensionArray = pd.array(
-        np.asarray(distinct, dtype=object).take(codes), dtype=_text_dtype()
-    )
+    # the cells read_csv gives, as the same Python object for the same text; the distinct
+    # cells are vouched for as text, then gathered without a second look (or copy) per row
+    texts = pd.array(np.asarray(distinct, dtype=object), dtype=_text_dtype(), copy=False)
+    column: pd.api.extensions.ExtensionArray = texts.take(codes)
     return column
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from factlint.cache import Cache, using
 from factlint.errors import InputError, TableError
-from factlint.project import load_project
+from factlint.project import facts_digest, is_fact_table, load_project, vocabularies_digest
 from factlint.tables import CACHE_MIN_BYTES, read_table
 from tests.conftest import MINI_FACTS, write_mini_project
 
@@ -161,3 +161,22 @@ def test_tables_of_other_columns_join_with_empty_text_where_a_table_lacks_one(
         assert loaded.equals(expected) and loaded.dtypes.equals(expected.dtypes)
     assert list((tmp_path / "cache").glob("table-*"))  # the large table came from the cache
     assert set(loaded["reviewer"].iloc[5:]) == {""} and set(loaded["note"].iloc[:5]) == {""}
+
+
+def test_what_a_fact_rows_checks_depend_on_besides_the_row_has_one_digest(
+    tmp_path: Path,
+) -> None:
+    """The vocabularies' digest changes with the sources table or a registry, not with a
+    fact table or a source text; the facts' digest changes with any of the first three."""
+    inputs = load_project(_project(tmp_path)).inputs
+    assert sorted(p for p in inputs if is_fact_table(p)) == ["facts/table-2.csv", "facts/table.csv"]
+    before = (vocabularies_digest(inputs), facts_digest(inputs))
+    for path, changes in (
+        ("facts/table.csv", (False, True)),
+        ("facts/sources.csv", (True, True)),
+        ("facts/units.yaml", (True, True)),
+        ("facts/sources/second.txt", (False, False)),
+    ):
+        edited = {**inputs, path: "another digest"}
+        after = (vocabularies_digest(edited), facts_digest(edited))
+        assert tuple(a != b for a, b in zip(after, before, strict=True)) == changes, path

@@ -14,6 +14,7 @@ from factlint import schema
 from factlint.cache import Cache, using
 from factlint.project import load_project
 from factlint.schema import _NUMBER, _plain_numbers, per_distinct, validate_facts
+from factlint.tables import FILE_COLUMN
 
 BAD_ROWS = """id,source,quote,subject,metric,period,value,unit,qualifier
 ok,src,q,zones,amount,2024-H1,103.96,billion yuan,exact
@@ -114,7 +115,8 @@ def test_a_project_that_passed_passes_again_from_the_cache(
         cold = validate_facts(project.facts, project.registries, source_ids)
         first = validate_facts(project.facts, project.registries, source_ids,
                                digests=project.inputs)
-        assert len(list((tmp_path / "cache").glob("schema-*.json"))) == 1
+        # the project's verdict, and that of its parts (its tables, its ids)
+        assert len(list((tmp_path / "cache").glob("schema-*.json"))) == 2
         warm = validate_facts(project.facts, project.registries, source_ids,
                               digests=project.inputs)
     for findings, valid in (cold, first, warm):
@@ -152,3 +154,135 @@ def test_an_edited_table_is_validated_again(mini_project: Path, tmp_path: Path) 
         again, _ = validate_facts(project.facts, project.registries, {"src"},
                                   digests=project.inputs)
     assert {f.code for f in again} == {f.code for f in findings} and not valid.all()
+
+
+# -- after an edit, the tables left as they were are not looked at again ------------------------
+
+OTHER_TABLE = """id,source,quote,subject,metric,period,value,unit,qualifier,note
+zones-count,src,in the 3 zones,zones,zone_count,2024-H1,3,count,exact,
+"""
+
+
+def two_tables(project_dir: Path) -> Path:
+    """The mini project with a second table, ``facts/other.csv``; returns that table."""
+    other = project_dir / "facts" / "other.csv"
+    other.write_text(OTHER_TABLE, encoding="utf-8")
+    return other
+
+
+def validated(project_dir: Path) -> tuple[list, pd.Series]:
+    project = load_project(project_dir)
+    return validate_facts(project.facts, project.registries, set(project.sources["id"]),
+                          digests=project.inputs)
+
+
+def files_looked_at(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
+    """The files of the rows each quick look of the schema goes through, from now on."""
+    looked: list[set[str]] = []
+    quick_look = schema._every_row_passes
+
+    def recording(facts: pd.DataFrame, *args: object) -> bool:
+        looked.append(set(facts[FILE_COLUMN]))
+        return quick_look(facts, *args)
+
+    monkeypatch.setattr(schema, "_every_row_passes", recording)
+    return looked
+
+
+def test_after_an_edit_only_the_edited_tables_rows_are_checked_again(
+    mini_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = two_tables(mini_project)
+    with using(Cache(tmp_path / "cache")):
+        assert validated(mini_project)[0] == []
+        other.write_text(OTHER_TABLE.replace("exact,", "exact,a note"), encoding="utf-8")
+        looked = files_looked_at(monkeypatch)
+        findings, valid = validated(mini_project)
+    assert findings == [] and valid.all()
+    assert looked == [{"facts/other.csv"}]
+
+
+def test_an_id_an_edit_repeats_from_a_table_left_as_it_was_is_reported(
+    mini_project: Path, tmp_path: Path
+) -> None:
+    other = two_tables(mini_project)
+    with using(Cache(tmp_path / "cache")):
+        validated(mini_project)
+        other.write_text(OTHER_TABLE.replace("zones-count,", "AMT,"), encoding="utf-8")
+        findings, valid = validated(mini_project)
+    assert {(f.code, f.file, f.facts) for f in findings} == {
+        ("FL009", "facts/table.csv", ("amt",)), ("FL009", "facts/other.csv", ("AMT",)),
+    }
+    assert findings == validated(mini_project)[0]  # as without a cache
+    assert (~valid).sum() == 2
+
+
+def test_an_edit_that_changes_no_id_does_not_look_at_their_uniqueness(
+    mini_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = two_tables(mini_project)
+    with using(Cache(tmp_path / "cache")):
+        validated(mini_project)
+        other.write_text(OTHER_TABLE.replace(",3,count", ",4,count"), encoding="utf-8")
+
+        def unlooked(ids: pd.Series) -> bool:
+            raise AssertionError("the ids were looked at although none changed")
+
+        monkeypatch.setattr(schema, "_ids_distinct", unlooked)
+        findings, valid = validated(mini_project)
+    assert findings == [] and valid.all()
+
+
+def test_a_table_left_as_it_was_is_checked_again_when_the_sources_change(
+    mini_project: Path, tmp_path: Path
+) -> None:
+    two_tables(mini_project)
+    with using(Cache(tmp_path / "cache")):
+        validated(mini_project)
+        sources = mini_project / "facts" / "sources.csv"
+        sources.write_text(sources.read_text(encoding="utf-8").replace("\nsrc,", "\nother,"),
+                           encoding="utf-8")
+        findings, valid = validated(mini_project)
+    assert {f.file for f in findings if f.code == "FL001"} == {
+        "facts/table.csv", "facts/other.csv"
+    }
+    assert not valid.any()
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["{not json", "[]", '{"tables": "a key", "ids": 7}', '{"tables": [1, null], "ids": [[]]}'],
+    ids=["not JSON", "a list", "not lists", "not keys"],
+)
+def test_a_damaged_entry_of_passed_parts_is_a_miss(
+    mini_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stored: str
+) -> None:
+    other = two_tables(mini_project)
+    with using(Cache(tmp_path / "cache")):
+        validated(mini_project)
+        (entry,) = (tmp_path / "cache").glob("schema-*-parts.json")
+        entry.write_text(stored, encoding="utf-8")
+        other.write_text(OTHER_TABLE.replace("exact,", "exact,a note"), encoding="utf-8")
+        looked = files_looked_at(monkeypatch)
+        findings, valid = validated(mini_project)
+        assert findings == [] and valid.all()
+        assert looked == [{"facts/table.csv", "facts/other.csv"}]  # every row, as on a miss
+        # the parts were stored afresh: the next edit looks at the edited table only
+        other.write_text(OTHER_TABLE.replace("exact,", "exact,another note"), encoding="utf-8")
+        assert validated(mini_project)[0] == [] and looked[1:] == [{"facts/other.csv"}]
+
+
+def test_a_row_an_edit_breaks_is_reported_though_the_other_tables_passed(
+    mini_project: Path, tmp_path: Path
+) -> None:
+    two_tables(mini_project)  # read before facts/table.csv
+    table = mini_project / "facts" / "table.csv"
+    with using(Cache(tmp_path / "cache")):
+        validated(mini_project)
+        text = table.read_text(encoding="utf-8")
+        assert text.endswith(",3,count,exact,\n")
+        table.write_text(text.replace(",3,count,exact,\n", ",3,gold bars,exact,\n"),
+                         encoding="utf-8")
+        findings, valid = validated(mini_project)
+    assert [(f.code, f.file, f.line) for f in findings] == [("FL004", "facts/table.csv", 6)]
+    assert valid.tolist() == [True] * 5 + [False]

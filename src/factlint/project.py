@@ -12,12 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from factlint.cache import inputs_digest
 from factlint.errors import ProjectError, TableError
 from factlint.registry import Registries, id_key, load_registries
-from factlint.tables import LINE_COLUMN, read_table_and_digest
+from factlint.tables import FILE_COLUMN, LINE_COLUMN, read_table_and_digest
 from factlint.yamlio import decode_text, load_yaml_and_digest, read_text
 
 FACT_COLUMNS = (
@@ -56,11 +57,49 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _directly_in_facts(inputs: Mapping[str, str]) -> dict[str, str]:
+    """The inputs directly in ``facts/`` (not the source texts below it).
+
+    A comprehension rather than a test function called per path: a project may
+    have tens of thousands of source texts.
+    """
+    return {p: d for p, d in inputs.items() if p.startswith("facts/") and p.count("/") == 1}
+
+
+def is_fact_table(path: str) -> bool:
+    """Whether a project path (as in ``Project.inputs``) is a fact table's: a CSV file
+    directly in ``facts/`` other than the sources table (as :func:`fact_table_paths`)."""
+    return (path.startswith("facts/") and path.count("/") == 1 and path.endswith(".csv")
+            and path != f"facts/{SOURCES_FILE}")
+
+
 def facts_digest(inputs: Mapping[str, str]) -> str:
     """One digest of the files directly in ``facts/`` (fact tables, the sources table and
     the registries; not the source texts below it), from ``Project.inputs``: what every
     stated fact's row, and how it reads, depends on."""
-    return inputs_digest(inputs, lambda path: path.startswith("facts/") and path.count("/") == 1)
+    return inputs_digest(_directly_in_facts(inputs))
+
+
+def vocabularies_digest(inputs: Mapping[str, str]) -> str:
+    """One digest of the files directly in ``facts/`` besides the fact tables (the sources
+    table and the registries), from ``Project.inputs``: what a fact row's checks and
+    readings depend on besides the row itself, so that what is kept per table holds
+    for as long as the table and this digest stay the same."""
+    files = _directly_in_facts(inputs)
+    return inputs_digest({p: d for p, d in files.items() if not is_fact_table(p)})
+
+
+def file_runs(facts: pd.DataFrame) -> tuple[list[object], list[int]]:
+    """The file of each run of consecutive rows read from one file, in row order, and the
+    run's number of rows: a project's facts come table by table, one run each.
+
+    One comparison per row finds the runs: cheaper than hashing a million file names.
+    """
+    files = facts[FILE_COLUMN].to_numpy(dtype=object)
+    if len(files) == 0:
+        return [], []
+    starts = np.concatenate(([0], np.flatnonzero(files[1:] != files[:-1]) + 1))
+    return files[starts].tolist(), np.diff(np.append(starts, len(files))).tolist()
 
 
 def check_source_ids(sources: pd.DataFrame, display: str) -> None:

@@ -10,21 +10,30 @@ first evaluated directly: when every row passes (the usual case) there is
 nothing for pandera to collect, and neither its import nor its bookkeeping
 is paid for. Otherwise pandera validates the table lazily and its failure
 cases become the findings.
+
+Every check but the ids' uniqueness looks at one row at a time, so the run's
+cache keeps what passed part by part too: each table whose every row passed,
+and the ids of a project that passed. After an edit, only the edited tables'
+rows are checked again, and the ids of every table for their uniqueness only
+when an id changed. The cache only ever vouches for rows that pass: any doubt
+goes to pandera, over every row.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from factlint import period, project, quantity, registry, tables, yamlio
+from factlint.cache import Cache, generation
 from factlint.cache import current as current_cache
-from factlint.cache import generation
 from factlint.findings import Finding, Severity, Status
 from factlint.period import period_bounds
 from factlint.quantity import QUALIFIERS
@@ -212,12 +221,35 @@ def _ascii_id_ok(ids: pd.Series, values: list[str], joined: str) -> pd.Series:
     else:
         shown = np.array([s != "" and s == v for v, s in zip(values, stripped, strict=True)],
                          dtype=bool)
-    # most ids are in lower case already: lower-case them one by one only if not
-    keys = stripped if joined.lower() == joined else list(map(str.lower, stripped))
+    keys = _ascii_keys(stripped, joined)
     if _all_distinct(keys):  # the usual case, and cheaper than marking duplicates
         return pd.Series(shown, index=ids.index, dtype=bool)
     repeated = pd.Series(keys).duplicated(keep=False).to_numpy()
     return pd.Series(shown & ~repeated, index=ids.index, dtype=bool)
+
+
+def _ascii_keys(ids: list[str], joined: str) -> list[str]:
+    """The keys of trimmed ASCII ids (``joined``: the ids before trimming, in one string)."""
+    # most ids are in lower case already: lower-case them one by one only if not
+    return ids if joined.lower() == joined else list(map(str.lower, ids))
+
+
+def _ids_distinct(ids: pd.Series) -> bool:
+    """Whether no two ids share a key (:func:`_id_key`), for ids each shown as it is
+    (FL009 holds on each table on its own): what FL009 asks across tables. False at
+    any doubt."""
+    values = _texts(ids)
+    if values is not None:
+        try:
+            joined = "".join(values)
+        except TypeError:
+            return False  # a missing id
+        if joined.isascii():
+            return _all_distinct(_ascii_keys(values, joined))
+    try:
+        return not bool(_id_key(ids).duplicated().any())
+    except (AttributeError, TypeError):
+        return False  # not text: pandera decides
 
 
 def _all_distinct(keys: list[str]) -> bool:
@@ -360,26 +392,138 @@ def _message(code: str, row: pd.Series, registries: Registries) -> str:
     return f"`{column}` is {shown}; expected {expected}"
 
 
-def _passed_before(facts: pd.DataFrame, digests: Mapping[str, str] | None) -> str | None:
-    """The cache entry saying that facts loaded from these very files passed every check.
-
-    ``digests`` holds the SHA-256 of each input by its project path (as
-    ``Project.inputs``); the facts, the source ids and the registries all come from
-    the files directly in ``facts/``, so their digests and the code that reads and
-    checks them make the key. None when a row's file has no digest.
-    """
-    if digests is None or FILE_COLUMN not in facts.columns:
-        return None
-    files = set(facts[FILE_COLUMN].to_numpy(dtype=object).tolist())  # 4x faster than unique()
-    if not files <= set(digests):
-        return None
-    read = project.facts_digest(digests)
-    code = generation(
+def _code() -> str:
+    """The generation of the code that reads and checks the facts (:func:`generation`)."""
+    return generation(
         sys.modules[__name__], period, quantity, registry, tables, project, yamlio,
         extra=f"{pd.__version__} {np.__version__} {sys.version}",
     )
-    return f"schema-{code}-{read}.json"
 
+
+Runs = list[tuple[str, int]]
+
+
+def _table_runs(facts: pd.DataFrame, digests: Mapping[str, str] | None) -> Runs | None:
+    """The file of each run of rows read from one file, in row order, and its number of
+    rows (:func:`project.file_runs`), when every file has a digest in ``digests`` (the
+    SHA-256 of each input by its project path, as ``Project.inputs``); else None."""
+    if digests is None or FILE_COLUMN not in facts.columns or facts.empty:
+        return None
+    names, counts = project.file_runs(facts)
+    if not all(isinstance(name, str) and name in digests for name in names):
+        return None
+    return [(str(name), count) for name, count in zip(names, counts, strict=True)]
+
+
+def _rows_of(runs: Runs, files: Collection[str]) -> np.ndarray:
+    """The positions of the rows read from ``files``."""
+    positions = []
+    at = 0
+    for name, count in runs:
+        if name in files:
+            positions.append(np.arange(at, at + count))
+        at += count
+    return np.concatenate(positions) if positions else np.empty(0, dtype=np.int64)
+
+
+def _passed_before(digests: Mapping[str, str]) -> str:
+    """The cache entry saying that facts loaded from these very files passed every check.
+
+    The facts, the source ids and the registries all come from the files directly in
+    ``facts/``, so their digests and the code that reads and checks them make the key.
+    """
+    return f"schema-{_code()}-{project.facts_digest(digests)}.json"
+
+
+def _table_keys(files: Collection[str], digests: Mapping[str, str]) -> dict[str, str]:
+    """A key per fact table (by its project path) from its digest and those of the
+    sources table and the registries, which the checks of its rows depend on."""
+    vocabularies = project.vocabularies_digest(digests)
+    return {
+        name: hashlib.sha256(f"{digests[name]}\0{vocabularies}".encode()).hexdigest()
+        for name in files
+    }
+
+
+def _ids_digest(ids: pd.Series) -> str | None:
+    """A digest of the ids in row order; None unless all are text without a NUL (which
+    would make joining them ambiguous)."""
+    values = _texts(ids)
+    if not values:
+        return None
+    try:
+        joined = "\0".join(values)
+    except TypeError:
+        return None  # a missing id
+    if joined.count("\0") != len(values) - 1:
+        return None
+    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+#: the most parts of each kind the cache keeps as passed (the latest ones)
+MAX_PASSED_PARTS = 10_000
+
+
+@dataclass
+class _PassedParts:
+    """What the run's cache says passed, part by part.
+
+    ``tables``: the keys (:func:`_table_keys`) of tables whose every row passed every
+    check, the ids' uniqueness among them included; the same table with the same
+    vocabularies passes again without a row being looked at. ``ids``: the digests
+    (:func:`_ids_digest`) of the ids of projects that passed, no two of which share
+    a key; an edit that leaves every id as it was needs no look at their uniqueness.
+    """
+
+    tables: list[str]
+    ids: list[str]
+
+    @staticmethod
+    def entry() -> str:
+        return f"schema-{_code()}-parts.json"
+
+    @classmethod
+    def read(cls, store: Cache) -> _PassedParts:
+        """The parts stored (oldest first); none when missing or malformed."""
+        stored = store.read_json(cls.entry())
+        if not isinstance(stored, dict):
+            return cls([], [])
+        return cls(_texts_in(stored.get("tables")), _texts_in(stored.get("ids")))
+
+    def remember(self, store: Cache, tables: Collection[str], ids: str | None) -> None:
+        """Store these parts as passed too (and keep the latest :data:`MAX_PASSED_PARTS`)."""
+        known = set(self.tables)
+        fresh_tables = [k for k in tables if k not in known]
+        fresh_ids = [ids] if ids is not None and ids not in self.ids else []
+        if fresh_tables or fresh_ids:
+            store.write_json(self.entry(), {
+                "tables": (self.tables + fresh_tables)[-MAX_PASSED_PARTS:],
+                "ids": (self.ids + fresh_ids)[-MAX_PASSED_PARTS:],
+            })
+
+
+def _texts_in(found: object) -> list[str]:
+    return [k for k in found if isinstance(k, str)] if isinstance(found, list) else []
+
+
+def _every_row_passes_but(
+    facts: pd.DataFrame,
+    registries: Registries,
+    source_ids: set[str],
+    rows: np.ndarray | None,
+    *,
+    distinct_ids: bool,
+) -> bool:
+    """:func:`_every_row_passes`, knowing that the rows other than those at the positions
+    ``rows`` (None: all) pass on their own table's terms, and (``distinct_ids``) that
+    no two ids share a key: the other rows are left out but for their ids, and those
+    too when they are known to be distinct."""
+    if rows is None or len(rows) == len(facts):
+        return _every_row_passes(facts, registries, source_ids)
+    rest = facts.take(rows)
+    if not (rest.empty or _every_row_passes(rest, registries, source_ids)):
+        return False
+    return distinct_ids or _ids_distinct(facts["id"])
 
 
 def validate_facts(
@@ -393,21 +537,49 @@ def validate_facts(
 
     With ``digests`` (the SHA-256 of each input by its project path, as in
     ``Project.inputs``, for facts loaded from those files) the run's cache
-    (:mod:`factlint.cache`) remembers a project whose every row passed: loaded
-    again from the same files, it passes without a row being looked at.
+    (:mod:`factlint.cache`) remembers a project whose every row passed, and its
+    parts (:class:`_PassedParts`): loaded again from the same files, the project
+    passes without a row being looked at, and after an edit only the rows of the
+    edited tables are (and the ids of all, unless none changed).
     """
     store = current_cache()
-    entry = None if store is None else _passed_before(facts, digests)
-    if store is not None and entry is not None and store.read_json(entry) is True:
-        return [], pd.Series(True, index=facts.index)
-    if not _every_row_passes(facts, registries, source_ids):
-        # the quick look has a doubt: pandera decides, and its failures become findings
-        failures = _pandera_failures(facts, registries, source_ids)
-        if failures is not None:
-            return _findings(failures, facts, registries)
-    if store is not None and entry is not None:
-        store.write_json(entry, True)  # the next run over the same files looks at no row
-    return [], pd.Series(True, index=facts.index)
+    runs = _table_runs(facts, digests) if store is not None else None
+    every_row: tuple[list[Finding], pd.Series] = [], pd.Series(True, index=facts.index)
+    if store is None or digests is None or runs is None:
+        failed = _failures(facts, registries, source_ids)
+        return every_row if failed is None else failed
+    entry = _passed_before(digests)
+    if store.read_json(entry) is True:
+        return every_row
+    table_keys = _table_keys({name for name, _ in runs}, digests)
+    parts = _PassedParts.read(store)
+    passed = set(parts.tables)
+    unknown = {name for name, key in table_keys.items() if key not in passed}
+    ids = _ids_digest(facts["id"])
+    failed = _failures(facts, registries, source_ids, _rows_of(runs, unknown),
+                       distinct_ids=ids is not None and ids in parts.ids)
+    if failed is not None:
+        return failed
+    store.write_json(entry, True)  # the next run over the same files looks at no row
+    parts.remember(store, table_keys.values(), ids)
+    return every_row
+
+
+def _failures(
+    facts: pd.DataFrame,
+    registries: Registries,
+    source_ids: set[str],
+    rows: np.ndarray | None = None,
+    *,
+    distinct_ids: bool = False,
+) -> tuple[list[Finding], pd.Series] | None:
+    """The findings and the mask of the rows that passed every check; None when every
+    row passes (``rows`` and ``distinct_ids`` as for :func:`_every_row_passes_but`)."""
+    if _every_row_passes_but(facts, registries, source_ids, rows, distinct_ids=distinct_ids):
+        return None
+    # the quick look has a doubt: pandera decides, and its failures become findings
+    failures = _pandera_failures(facts, registries, source_ids)
+    return None if failures is None else _findings(failures, facts, registries)
 
 
 def _pandera_failures(

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from factlint import provenance
-from factlint.cache import Cache, default_directory, using
+from factlint.cache import Cache, default_directory, text_array, using
 from factlint.engine import run_check
 from factlint.provenance import check_provenance
 from factlint.yamlio import CACHE_MIN_CHARS, load_yaml_text
@@ -365,3 +365,85 @@ def test_an_entry_without_a_readable_header_is_a_miss(tmp_path: Path, raw: bytes
     (tmp_path / "entry.arrays").write_bytes(raw)
     assert Cache(tmp_path).read_arrays("entry.arrays") is None
     assert Cache(tmp_path).entry_key("entry.arrays") is None
+
+
+# -- after an edit, the readings of the tables left as they were are kept ------------------
+
+
+def values_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many values each reading of written values in normalise reads, from now on."""
+    from factlint import normalise
+
+    read: list[int] = []
+    reader = normalise.written
+
+    def counting(values: np.ndarray, *args: object, **kwargs: Any) -> object:
+        read.append(len(values))
+        return reader(values, *args, **kwargs)
+
+    monkeypatch.setattr(normalise, "written", counting)
+    return read
+
+
+def test_after_an_edit_only_the_edited_tables_values_are_read_again(
+    bundled_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = Cache(tmp_path / "cache")
+    readings(bundled_project, cache)
+    table = bundled_project / "facts" / "scio-2024-09-10.csv"
+    frame = pd.read_csv(table, dtype=str, keep_default_na=False)
+    frame.loc[frame["value"] == "20.8", "value"] = "20.9"
+    frame.to_csv(table, index=False)
+    read = values_read(monkeypatch)
+    after = readings(bundled_project, cache)
+    assert read == [len(frame)]
+    assert after.equals(readings(bundled_project, None))
+
+
+def test_a_renamed_table_keeps_its_readings_wherever_its_rows_now_are(
+    bundled_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = Cache(tmp_path / "cache")
+    readings(bundled_project, cache)
+    facts = bundled_project / "facts"
+    (facts / "scio-2024-09-10.csv").rename(facts / "a-scio-2024-09-10.csv")  # now read first
+    (entry,) = (tmp_path / "cache").glob("normalised-*.arrays")
+    stored = entry.read_bytes()
+    read = values_read(monkeypatch)
+    after = readings(bundled_project, cache)
+    assert read == []
+    assert after.equals(readings(bundled_project, None)) and not after.empty
+    assert entry.read_bytes() != stored  # stored in the new order, for the next run
+    stored = entry.read_bytes()
+    assert readings(bundled_project, cache).equals(after) and entry.read_bytes() == stored
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        None,
+        text_array("[not json"),
+        text_array('{"a digest": 10}'),
+        text_array('[["a digest", "10"]]'),
+        text_array('[["a digest", 10, 10]]'),
+        np.arange(3, dtype=np.int64),
+    ],
+    ids=["missing", "not JSON", "not a list", "a count as text", "three fields", "not text"],
+)
+def test_readings_of_an_entry_with_a_damaged_layout_are_read_afresh(
+    bundled_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    layout: np.ndarray | None,
+) -> None:
+    store = Cache(tmp_path / "cache")
+    cold = readings(bundled_project, store)
+    (entry,) = (tmp_path / "cache").glob("normalised-*.arrays")
+
+    def damage(arrays: dict[str, np.ndarray]) -> None:
+        arrays.pop("layout")
+        if layout is not None:
+            arrays["layout"] = layout
+
+    rewrite_entry(store, entry.name, damage)
+    read = values_read(monkeypatch)
+    assert readings(bundled_project, store).equals(cold)
+    assert read == [len(cold)]

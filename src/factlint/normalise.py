@@ -15,24 +15,27 @@ Rules never reparse text: they read these columns.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from factlint import interval, period, registry, value_text
+from factlint.cache import array_text, generation, place_entry, text_array
 from factlint.cache import current as current_cache
-from factlint.cache import generation, place_entry
 from factlint.interval import Interval, written
 from factlint.period import period_bounds
-from factlint.project import facts_digest
+from factlint.project import file_runs, vocabularies_digest
 from factlint.registry import Registries
+from factlint.tables import FILE_COLUMN
 
 INTERVAL_COLUMNS = ("lo", "hi", "lo_open", "hi_open")
-#: what a row's written value and period give, by dtype: a warm run takes them from the
-#: cache when the fact tables and registries are those of the run that stored them
+#: what a row's written value and period give, by dtype: a run takes them from the cache
+#: for the fact tables that are those of the run that stored them, with the same registries
 READINGS = {
     "lo": np.dtype(np.float64), "hi": np.dtype(np.float64),
     "lo_open": np.dtype(np.bool_), "hi_open": np.dtype(np.bool_),
@@ -52,7 +55,8 @@ def normalise_facts(
     ``project`` (its root, and the SHA-256 of each input by project path, as in
     ``Project.inputs``) says that ``facts`` are every fact row of those files: the
     run's cache (:mod:`factlint.cache`) then keeps what the values and periods read
-    as, and a run over the same tables and registries reads none of them again.
+    as, table by table, and a run with the same registries reads again only the rows
+    of the tables changed since (none on a re-run).
     """
     # copy-on-write: new columns go to the copy only, and the input's are not duplicated
     out = facts.copy(deep=False)
@@ -66,14 +70,18 @@ def normalise_facts(
     out["dimension"] = dimension.take(unit_codes).set_axis(out.index)
     out["factor"] = factor[unit_codes]
     store = current_cache() if project is not None else None
-    # (entry, pattern of the project's entries, key): worked out only when there is a cache
-    place = _entry(*project, approx_tolerance) if store and project else None
-    arrays = store.read_arrays(place[0], key=place[2]) if store and place else None
-    readings = _fitting_readings(arrays, len(out))
-    if readings is None:
-        readings = _readings(out, registries, unit_codes, dimension, factor, approx_tolerance)
-        if store and place:
-            store.write_arrays(place[0], readings, key=place[2], replaces=place[1])
+    layout = _layout(out, project[1]) if store and project else None
+    # (entry, pattern of the project's entries, key): worked out only for rows to keep
+    place = _entry(*project, approx_tolerance) if store and project and layout else None
+    kept = None
+    if store and place and layout:
+        kept = _kept_readings(store.read_arrays(place[0], key=place[2]), layout)
+    readings = _readings_of_every_row(
+        out, kept, registries, unit_codes, dimension, factor, approx_tolerance
+    )
+    if store and place and layout and (kept is None or not kept.as_stored):
+        store.write_arrays(place[0], {**readings, _LAYOUT: text_array(json.dumps(layout))},
+                           key=place[2], replaces=place[1])
     for name in ("lo", "hi", "lo_open", "hi_open"):
         out[name] = readings[name]
     out["base_lo"] = out["lo"] * out["factor"]
@@ -86,6 +94,27 @@ def normalise_facts(
     no_sources.fill(())
     out["derived_from"] = no_sources
     return out
+
+
+def _readings_of_every_row(
+    out: pd.DataFrame,
+    kept: _Kept | None,
+    registries: Registries,
+    unit_codes: np.ndarray,
+    dimension: pd.Series,
+    factor: np.ndarray,
+    approx_tolerance: float,
+) -> dict[str, np.ndarray]:
+    """The readings ``kept`` holds, and those of the other rows read (all without one)."""
+    if kept is None:
+        return _readings(out, registries, unit_codes, dimension, factor, approx_tolerance)
+    unread = kept.unread
+    if unread.any():  # the rows of the tables edited since the entry was stored
+        fresh = _readings(out[unread], registries, unit_codes[unread], dimension, factor,
+                          approx_tolerance)
+        for name in READINGS:
+            kept.readings[name][unread] = fresh[name]
+    return kept.readings
 
 
 def _readings(
@@ -123,13 +152,91 @@ def _entry(
 ) -> tuple[str, str, str]:
     """The entry of a project, a pattern of all its entries (one per project directory:
     an edit or another version of this code replaces it) and the key the entry must
-    hold: the fact tables and registries and the tolerance."""
-    key = f"{facts_digest(digests)}\0{float(approx_tolerance)!r}"
+    hold: the registries and the tolerance (the tables are in its :data:`_LAYOUT`)."""
+    key = f"{vocabularies_digest(digests)}\0{float(approx_tolerance)!r}"
     code = generation(
         sys.modules[__name__], interval, value_text, period, registry,
         extra=f"{pd.__version__} {np.__version__}",
     )
     return (*place_entry("normalised", code, root), key)
+
+
+_LAYOUT = "layout"
+"""The member of an entry listing the fact tables whose readings it holds, in its row order,
+each as ``[digest, rows]``."""
+
+Layout = list[tuple[str, int]]
+
+
+def _layout(facts: pd.DataFrame, digests: Mapping[str, str]) -> Layout | None:
+    """The fact tables the rows come from, in row order, each as (its digest, its number of
+    rows); None for no rows, and unless every table's rows come together and every table
+    has a digest."""
+    if FILE_COLUMN not in facts.columns or facts.empty:
+        return None
+    names, counts = file_runs(facts)
+    if len(set(names)) != len(names) or not all(isinstance(n, str) and n in digests
+                                                for n in names):
+        return None
+    return [(digests[str(name)], count) for name, count in zip(names, counts, strict=True)]
+
+
+def _stored_layout(arrays: dict[str, np.ndarray]) -> Layout | None:
+    """The :data:`_LAYOUT` of an entry, or None when missing or malformed."""
+    try:
+        listed = json.loads(array_text(arrays.get(_LAYOUT)) or "")
+    except ValueError:
+        return None
+    if not isinstance(listed, list):
+        return None
+    layout: Layout = []
+    for item in listed:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
+                and type(item[1]) is int):
+            return None
+        layout.append((item[0], item[1]))
+    return layout
+
+
+class _Kept(NamedTuple):
+    """What an entry keeps for the rows of a run."""
+
+    readings: dict[str, np.ndarray]
+    unread: np.ndarray
+    """The rows the entry holds nothing for (those of tables edited since it was stored)."""
+    as_stored: bool
+    """The entry holds these very tables in this order: there is nothing to store."""
+
+
+def _kept_readings(arrays: dict[str, np.ndarray] | None, layout: Layout) -> _Kept | None:
+    """The readings an entry keeps for the rows of ``layout``; None when the entry is
+    missing or malformed, or holds none of the tables."""
+    stored = None if arrays is None else _stored_layout(arrays)
+    if arrays is None or stored is None:
+        return None
+    readings = _fitting_readings(arrays, sum(count for _, count in stored))
+    if readings is None:
+        return None
+    rows = sum(count for _, count in layout)
+    if stored == layout:  # a re-run over the same tables: every row kept
+        return _Kept(readings, np.zeros(rows, dtype=bool), as_stored=True)
+    spans: dict[str, tuple[int, int]] = {}  # digest -> (first row, rows) in the entry
+    start = 0
+    for digest, count in stored:
+        spans.setdefault(digest, (start, count))
+        start += count
+    gathered = {name: np.empty(rows, dtype=dtype) for name, dtype in READINGS.items()}
+    unread = np.zeros(rows, dtype=bool)
+    at = 0
+    for digest, count in layout:
+        span = spans.get(digest)
+        if span is not None and span[1] == count:
+            for name, values in gathered.items():
+                values[at:at + count] = readings[name][span[0]:span[0] + count]
+        else:
+            unread[at:at + count] = True
+        at += count
+    return None if unread.all() else _Kept(gathered, unread, as_stored=False)
 
 
 def _fitting_readings(

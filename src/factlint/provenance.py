@@ -24,7 +24,7 @@ from factlint import interval, quantity, value_text
 from factlint.cache import Cache, generation, inputs_digest
 from factlint.cache import current as current_cache
 from factlint.findings import Finding, Severity, Status
-from factlint.quantity import Quantity, find_quantities, format_quantity
+from factlint.quantity import Quantity, QuantityError, find_quantities, format_quantity
 from factlint.tables import FILE_COLUMN, LINE_COLUMN
 
 _SPACE = re.compile(r"\s+")
@@ -82,6 +82,16 @@ def describe_figures(quote: str) -> str:
 #: distinct figures below this are read in this process; above it, by one process per core
 POOL_MIN_FIGURES = 40_000
 _POOL_WORK: list[tuple[str, str, str, str]] = []  # what forked workers read their slice of
+
+
+def _written_figure(value: str, unit: str, qualifier: str) -> str:
+    """The row's figure as prose; without the qualifier's words when the qualifier is not
+    one factlint knows (the schema reports that row too, and its message still names
+    the qualifier as written)."""
+    try:
+        return format_quantity(value, unit, qualifier)
+    except QuantityError:
+        return format_quantity(value, unit, "exact")
 
 
 def _match_slice(bounds: tuple[int, int]) -> bytes:
@@ -304,7 +314,7 @@ def check_provenance(
         fresh_tables = [k for name, k in tables.items() if name not in failing]
         _remember_tables(store, known_tables, fresh_tables)
     for _, row in stated[~ok].iterrows():
-        expected = format_quantity(str(row["value"]), str(row["unit"]), str(row["qualifier"]))
+        expected = _written_figure(str(row["value"]), str(row["unit"]), str(row["qualifier"]))
         findings.append(
             Finding(
                 code="FL022",

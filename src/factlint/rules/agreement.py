@@ -23,7 +23,7 @@ from factlint.rules.base import (
     origin,
     outcomes,
 )
-from factlint.rules.frames import expand_ranges, written_interval
+from factlint.rules.frames import combined_codes, expand_ranges, written_interval
 from factlint.rules.wording import (
     figure_text,
     gap_text,
@@ -69,13 +69,7 @@ def _group_keys(table: FactTable, rows: Positions) -> IntArray:
     """
     codes = [table.codes(c)[rows] for c in ("subject", "metric")]
     codes += [pd.factorize(table.column(c)[rows])[0] for c in ("start", "end")]
-    key = np.zeros(len(rows), dtype=np.int64)
-    for column_codes in codes:
-        width = int(column_codes.max(initial=-1)) + 2  # one more for missing values (-1)
-        if int(key.max(initial=0)) >= np.iinfo(np.int64).max // width:
-            key = pd.factorize(key)[0].astype(np.int64)  # renumber before it could overflow
-        key = key * width + column_codes + 1
-    return key
+    return combined_codes(codes)
 
 
 def _same_recipe(

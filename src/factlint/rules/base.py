@@ -319,8 +319,9 @@ class FactTable:
         masks = []
         for segment in self._segments():
             # a column a part lacks is NaN in the joined table
-            values = segment[column] if column in segment.columns else pd.Series(
-                np.full(len(segment), np.nan, dtype=object)
+            values = (
+                segment[column] if column in segment.columns
+                else pd.Series(_values(segment, column))
             )
             masks.append(test(values).to_numpy(dtype=bool))
         return np.concatenate(masks)

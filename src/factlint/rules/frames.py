@@ -174,6 +174,18 @@ def joint_codes(
 _KEY_LIMIT = 1 << 62
 
 
+def combined_codes(codes: Sequence[npt.NDArray[np.integer]]) -> npt.NDArray[np.int64]:
+    """One integer per row, equal where every one of the columns' ``codes`` is (codes as
+    ``pd.factorize`` gives them: -1 for a missing value, which matches another)."""
+    key = np.zeros(len(codes[0]) if len(codes) else 0, dtype=np.int64)
+    for column_codes in codes:
+        width = int(column_codes.max(initial=-1)) + 2  # one more for missing values (-1)
+        if int(key.max(initial=0)) >= _KEY_LIMIT // width:
+            key = pd.factorize(key)[0].astype(np.int64)  # renumber before it could overflow
+        key = key * width + column_codes + 1
+    return key
+
+
 def _renumbered(
     l_key: npt.NDArray[np.int64], r_key: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from factlint.interval import Interval, auto_digits_array, format_interval
 from factlint.rules.base import RuleContext
-from factlint.rules.frames import written_interval
+from factlint.rules.frames import combined_codes, written_interval
 
 QUALIFIER_WORDS = {
     "approx": "about ",
@@ -274,12 +274,8 @@ def _distinct(
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """Rows alike in ``codes`` and every column: per row, the number of its kind (0, 1, ...
     in order of first appearance), and the row where each kind first appears."""
-    kinds, _ = pd.factorize(codes)  # the codes of a part of the rows may skip some
-    for column in columns:
-        column_codes, distinct = _coded(column)
-        if len(distinct) > 1:
-            kinds, _ = pd.factorize(kinds * len(distinct) + column_codes)
-    kinds = np.asarray(kinds, dtype=np.intp)
+    keys = combined_codes([codes, *(_coded(column)[0] for column in columns)])
+    kinds = np.asarray(pd.factorize(keys)[0], dtype=np.intp)
     # factorize numbers kinds as they first appear: a row is a first where its kind
     # exceeds every kind before it
     seen = np.maximum.accumulate(kinds)

@@ -31,7 +31,6 @@ from factlint.interval import Interval, written
 from factlint.period import period_bounds
 from factlint.project import file_runs, vocabularies_digest
 from factlint.registry import Registries
-from factlint.tables import FILE_COLUMN
 
 INTERVAL_COLUMNS = ("lo", "hi", "lo_open", "hi_open")
 #: what a row's written value and period give, by dtype: a run takes them from the cache
@@ -172,14 +171,10 @@ def _layout(facts: pd.DataFrame, digests: Mapping[str, str]) -> Layout | None:
     """The fact tables the rows come from, in row order, each as (its digest, its number of
     rows); None for no rows, and unless every table's rows come together and every table
     has a digest."""
-    if FILE_COLUMN not in facts.columns or facts.empty:
+    runs = file_runs(facts, digests)
+    if runs is None or len({name for name, _ in runs}) != len(runs):
         return None
-    names, counts = file_runs(facts)
-    if len(set(names)) != len(names) or not all(isinstance(n, str) and n in digests
-                                                for n in names):
-        return None
-    return [(digests[str(name)], count) for name, count in zip(names, counts, strict=True)]
-
+    return [(digests[name], count) for name, count in runs]
 
 def _stored_layout(arrays: dict[str, np.ndarray]) -> Layout | None:
     """The :data:`_LAYOUT` of an entry, or None when missing or malformed."""

@@ -89,17 +89,23 @@ def vocabularies_digest(inputs: Mapping[str, str]) -> str:
     return inputs_digest({p: d for p, d in files.items() if not is_fact_table(p)})
 
 
-def file_runs(facts: pd.DataFrame) -> tuple[list[object], list[int]]:
-    """The file of each run of consecutive rows read from one file, in row order, and the
-    run's number of rows: a project's facts come table by table, one run each.
+def file_runs(facts: pd.DataFrame, inputs: Mapping[str, str]) -> list[tuple[str, int]] | None:
+    """Each run of consecutive rows read from one file, in row order, as the file's project
+    path and the run's number of rows (a project's facts come table by table, one run
+    each); None for no rows, or when a row's file is not one of ``inputs`` (by project
+    path, as ``Project.inputs``).
 
     One comparison per row finds the runs: cheaper than hashing a million file names.
     """
+    if FILE_COLUMN not in facts.columns or facts.empty:
+        return None
     files = facts[FILE_COLUMN].to_numpy(dtype=object)
-    if len(files) == 0:
-        return [], []
     starts = np.concatenate(([0], np.flatnonzero(files[1:] != files[:-1]) + 1))
-    return files[starts].tolist(), np.diff(np.append(starts, len(files))).tolist()
+    names = files[starts].tolist()
+    if not all(isinstance(name, str) and name in inputs for name in names):
+        return None
+    counts = np.diff(np.append(starts, len(files))).tolist()
+    return list(zip(names, counts, strict=True))
 
 
 def check_source_ids(sources: pd.DataFrame, display: str) -> None:

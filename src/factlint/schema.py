@@ -403,18 +403,6 @@ def _code() -> str:
 Runs = list[tuple[str, int]]
 
 
-def _table_runs(facts: pd.DataFrame, digests: Mapping[str, str] | None) -> Runs | None:
-    """The file of each run of rows read from one file, in row order, and its number of
-    rows (:func:`project.file_runs`), when every file has a digest in ``digests`` (the
-    SHA-256 of each input by its project path, as ``Project.inputs``); else None."""
-    if digests is None or FILE_COLUMN not in facts.columns or facts.empty:
-        return None
-    names, counts = project.file_runs(facts)
-    if not all(isinstance(name, str) and name in digests for name in names):
-        return None
-    return [(str(name), count) for name, count in zip(names, counts, strict=True)]
-
-
 def _rows_of(runs: Runs, files: Collection[str]) -> np.ndarray:
     """The positions of the rows read from ``files``."""
     positions = []
@@ -543,7 +531,7 @@ def validate_facts(
     edited tables are (and the ids of all, unless none changed).
     """
     store = current_cache()
-    runs = _table_runs(facts, digests) if store is not None else None
+    runs = project.file_runs(facts, digests) if store is not None and digests else None
     every_row: tuple[list[Finding], pd.Series] = [], pd.Series(True, index=facts.index)
     if store is None or digests is None or runs is None:
         failed = _failures(facts, registries, source_ids)

@@ -14,6 +14,7 @@ from factlint.registry import (
     _FILES,
     Entity,
     Metric,
+    Registries,
     Unit,
     _entries,
     _only_text,
@@ -100,3 +101,10 @@ def test_reading_registries_leaves_the_cycle_collector_as_it_was(tmp_path: Path)
             assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_entity_kinds_follow_entities_added_after_a_first_look() -> None:
+    registries = Registries(entities={"a": Entity(id="a", name="A", kind="zone")})
+    assert registries.entity_kinds() == {"zone"}
+    registries.entities["b"] = Entity(id="b", name="B", kind="province")
+    assert registries.entity_kinds() == {"zone", "province"}

@@ -27,6 +27,8 @@ def run_json(project: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, di
          "rules[a].select.metric: unknown metric `nope`"),
         ("rules:\n  - {id: a, kind: share, description: d, select: {subject: mars}}\n",
          "rules[a].select.subject: unknown entity `mars`"),
+        ("rules:\n  - {id: a, kind: share, description: d, select: {subject_kind: planet}}\n",
+         "rules[a].select.subject_kind: no entity is of kind `planet`; kinds in the registry:"),
         ("rules:\n  - {id: a, kind: bound, description: d, select: {metric: amount}, op: '<',"
          " value: 1, unit: furlong}\n", "rules[a].unit: unknown unit `furlong`"),
         ("rules:\n  - {id: a, kind: share, description: d, colour: red}\n",

@@ -116,6 +116,15 @@ class Registries:
             caches["children"] = index
         return index
 
+    def entity_kinds(self) -> frozenset[str]:
+        """The kinds of the registered entities (built once: every selector that names a
+        kind is checked against them, and a registry may hold tens of thousands)."""
+        caches = self._cache()
+        kinds: frozenset[str] | None = caches.get("kinds")
+        if kinds is None:
+            kinds = caches["kinds"] = frozenset(e.kind for e in self.entities.values())
+        return kinds
+
     def members(self, entity: str, *, kinds: Iterable[str] | None = None) -> list[str]:
         """Entities that name ``entity`` in ``member_of`` (directly), optionally of some kinds."""
         wanted = set(kinds) if kinds is not None else None

@@ -318,7 +318,9 @@ def test_objects_frozen_by_others_stay_frozen() -> None:
         frozen = gc.get_freeze_count()
         with collection_paused():
             pass
-        assert gc.get_freeze_count() >= frozen
+        # thawed would be none left frozen; a few may be freed meanwhile (a finished
+        # thread's objects, say), so the count need not stay exactly as it was
+        assert frozen > 1000 and gc.get_freeze_count() > frozen // 2
     finally:
         gc.unfreeze()
 

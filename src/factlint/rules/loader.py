@@ -72,8 +72,7 @@ def check_selector(sel: Selector, registries: Registries, file: str, where: str)
         ("unit", registries.units, "unit"),
     )
     wanted = _as_list(sel.subject_kind)
-    # the kinds only when asked: a registry may hold tens of thousands of entities
-    kinds = {e.kind for e in registries.entities.values()} if wanted else set()
+    kinds = registries.entity_kinds() if wanted else frozenset()
     for name in wanted:
         if name not in kinds:
             raise RuleSetError(

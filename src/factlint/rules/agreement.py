@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import chain
+from operator import add, contains
 
 import numpy as np
 import numpy.typing as npt
@@ -72,43 +75,115 @@ def _group_keys(table: FactTable, rows: Positions) -> IntArray:
     return combined_codes(codes)
 
 
-def _same_recipe(
-    derived: BoolArray, sources: ObjectArray, at_a: Positions, at_b: Positions
-) -> BoolArray:
+#: an odd 64-bit constant (the golden ratio's): mixing a pair's number into its ids'
+#: hashes makes one key per (pair, id), so that one pass finds an id a pair names twice
+_MIX = np.int64(-0x61C8864680B583EB)
+
+
+@dataclass(frozen=True)
+class _PairRows:
+    """The pairs' rows as the pair tests read them: ids, whether derived, the facts each was
+    derived from, and these ids again as integers (their hashes).
+
+    The tests ("derived from the same facts", "derived from the other", "names a fact
+    twice") are array operations on the hashes. Equal ids have equal hashes, so they find
+    every pair they should; what they find is confirmed on the ids themselves, since two
+    ids may share a hash. Hashing each id once reads each string once: tuple by tuple
+    tests read a pair's strings again for every test and every pair a row is in, and the
+    strings lie all over memory.
+    """
+
+    ids: ObjectArray
+    derived: BoolArray
+    sources: ObjectArray
+    """``derived_from``: per row, the ids it was derived from."""
+    own: IntArray
+    """Per row, its id's hash."""
+    start: Positions
+    """Per row, where its sources' hashes start in :attr:`flat`."""
+    count: Positions
+    """Per row, how many sources it has (none for a stated fact)."""
+    flat: IntArray
+    """The derived rows' sources' hashes, row after row."""
+
+    @classmethod
+    def of(cls, pairs: pd.DataFrame) -> _PairRows:
+        ids = pairs["id"].to_numpy(dtype=object)
+        derived = pairs["derived"].to_numpy(dtype=bool)
+        sources = pairs["derived_from"].to_numpy()
+        own = np.fromiter(map(hash, ids.tolist()), dtype=np.int64, count=len(ids))
+        made = sources[derived].tolist()
+        count = np.zeros(len(ids), dtype=np.intp)
+        count[derived] = np.fromiter(map(len, made), dtype=np.intp, count=len(made))
+        flat = np.fromiter(
+            map(hash, chain.from_iterable(made)), dtype=np.int64, count=int(count.sum())
+        )
+        return cls(ids, derived, sources, own, np.cumsum(count) - count, count, flat)
+
+    def source_sums(self) -> IntArray:
+        """Per row, the sum of its sources' hashes (wrapping around)."""
+        running = np.r_[np.int64(0), np.cumsum(self.flat, dtype=np.int64)]
+        sums: IntArray = running[self.start + self.count] - running[self.start]
+        return sums
+
+    def origin(self, rows: Positions) -> tuple[Positions, IntArray]:
+        """The stated facts behind ``rows`` (itself, or what it was derived from) as
+        hashes, flat: (index into ``rows``, hash)."""
+        made = self.derived[rows]
+        stated, derived = np.flatnonzero(~made), np.flatnonzero(made)
+        owner, at = expand_ranges(self.start[rows[derived]], self.count[rows[derived]])
+        return (
+            np.concatenate([stated, derived[owner]]),
+            np.concatenate([self.own[rows[stated]], self.flat[at]]),
+        )
+
+    def origins(self) -> ObjectArray:
+        """Per row, the stated facts behind it as a tuple of ids."""
+        found = np.fromiter(zip(self.ids.tolist()), dtype=object, count=len(self.ids))
+        made = np.flatnonzero(self.derived)
+        found[made] = np.fromiter(
+            map(tuple, self.sources[made].tolist()), dtype=object, count=len(made)
+        )
+        return found
+
+
+def _same_recipe(rows: _PairRows, at_a: Positions, at_b: Positions) -> BoolArray:
     """True for pairs of derived values computed from the very same facts (a rule run twice).
 
-    ``derived`` and ``sources`` (``derived_from``) are columns; ``at_a``, ``at_b`` the
-    pairs' rows.
+    ``at_a``, ``at_b``: the pairs' rows.
     """
-    both = np.flatnonzero(derived[at_a] & derived[at_b])
     out = np.zeros(len(at_a), dtype=bool)
+    both = np.flatnonzero(rows.derived[at_a] & rows.derived[at_b])
+    a, b = at_a[both], at_b[both]
+    sums = rows.source_sums()
+    # the same facts: as many, with the same sum of hashes; no facts at all is no recipe
+    maybe = both[(rows.count[a] == rows.count[b]) & (rows.count[a] > 0) & (sums[a] == sums[b])]
     recipe_a, recipe_b = (
-        ["\x1f".join(sorted(made_from)) for made_from in sources[at[both]].tolist()]
+        ["\x1f".join(sorted(made_from)) for made_from in rows.sources[at[maybe]].tolist()]
         for at in (at_a, at_b)
     )
-    # no facts at all is no recipe
-    out[both] = [a != "" and a == b for a, b in zip(recipe_a, recipe_b, strict=True)]
+    out[maybe] = [a != "" and a == b for a, b in zip(recipe_a, recipe_b, strict=True)]
     return out
 
 
-def _derived_from_other(
-    derived: BoolArray, sources: ObjectArray, ids: ObjectArray, at_a: Positions, at_b: Positions
-) -> BoolArray:
+def _derived_from_other(rows: _PairRows, at_a: Positions, at_b: Positions) -> BoolArray:
     """True for pairs where one row is derived from the other (they agree by construction).
 
-    ``ids`` and ``sources`` (``derived_from``) are columns; ``at_a``, ``at_b`` the pairs' rows.
+    ``at_a``, ``at_b``: the pairs' rows.
     """
     n = len(at_a)
     # each pair both ways: is `made` derived from `of`?
     made, of = np.concatenate([at_a, at_b]), np.concatenate([at_b, at_a])
-    check = np.flatnonzero(derived[made])
-    # a containment test per pair (a scan of a few ids, in C): at a million facts it
-    # takes half the time of unpacking every pair's ids into one flat array to compare
-    # (frames.derived_from_any does that, and is slower still with its list comprehension)
-    pairs = zip(ids[of[check]].tolist(), sources[made[check]].tolist(), strict=True)
-    hit = np.array([fact in made_from for fact, made_from in pairs], dtype=bool)
+    check = np.flatnonzero(rows.derived[made])
+    owner, at = expand_ranges(rows.start[made[check]], rows.count[made[check]])
+    maybe = check[np.unique(owner[rows.flat[at] == rows.own[of[check]][owner]])]
+    hit = np.fromiter(
+        map(contains, rows.sources[made[maybe]].tolist(), rows.ids[of[maybe]].tolist()),
+        dtype=bool,
+        count=len(maybe),
+    )
     out = np.zeros(2 * n, dtype=bool)
-    out[check[hit]] = True
+    out[maybe[hit]] = True
     return out[:n] | out[n:]
 
 
@@ -128,34 +203,33 @@ def _same_key_pairs(table: FactTable, rows: Positions) -> tuple[Positions, Posit
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     new_run = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
-    run = np.cumsum(new_run) - 1
-    run_start = np.flatnonzero(new_run)
-    run_end = np.r_[run_start[1:], len(order)]
-    at = np.arange(len(order))
-    after = run_end[run] - at - 1  # rows after this one in its run
-    first, within = expand_ranges(at + 1, after)
-    pos_a, pos_b = order[first], order[within]
-    by_a = np.lexsort((pos_b, pos_a))
-    return pos_a[by_a], pos_b[by_a]
+    run_end = np.r_[np.flatnonzero(new_run)[1:], len(order)]
+    # per sorted position, the rows after it in its run; few rows have any
+    after = run_end[np.cumsum(new_run) - 1] - np.arange(len(order)) - 1
+    paired = np.flatnonzero(after)
+    # those rows in order of a; the stable sort keeps each one's partners in order of b,
+    # so the pairs need no sorting of their own
+    paired = paired[np.argsort(order[paired], kind="stable")]
+    first, partner = expand_ranges(paired + 1, after[paired])
+    return order[paired][first], order[partner]
 
 
-def _comparable(pairs: pd.DataFrame, at_a: Positions, at_b: Positions) -> BoolArray:
+def _comparable(
+    pairs: pd.DataFrame, rows: _PairRows, at_a: Positions, at_b: Positions
+) -> BoolArray:
     """Of the pairs ``at_a``, ``at_b`` (rows of ``pairs``, whose columns are
-    :data:`PAIR_COLUMNS`), those to compare: of one dimension, and not agreeing by
-    construction (two values derived from the same facts, or a value with a fact it
-    was derived from)."""
+    :data:`PAIR_COLUMNS`; ``rows``: the same rows as the pair tests read them), those to
+    compare: of one dimension, and not agreeing by construction (two values derived from
+    the same facts, or a value with a fact it was derived from)."""
     dimension = pairs["dimension"].to_numpy(dtype=object)
     d_a, d_b = dimension[at_a], dimension[at_b]
     keep: BoolArray = (d_a == d_b) | (pd.isna(d_a) & pd.isna(d_b))
-    derived = pairs["derived"].to_numpy(dtype=bool)
-    sources = pairs["derived_from"].to_numpy()
-    ids = pairs["id"].to_numpy(dtype=object)
     candidates = np.flatnonzero(keep)
     # derived values computed from the very same facts (a rule run twice) match by construction
-    recipe = _same_recipe(derived, sources, at_a[candidates], at_b[candidates])
+    recipe = _same_recipe(rows, at_a[candidates], at_b[candidates])
     candidates = candidates[~recipe]
     # a derived value agrees with the facts it was derived from by construction
-    own = _derived_from_other(derived, sources, ids, at_a[candidates], at_b[candidates])
+    own = _derived_from_other(rows, at_a[candidates], at_b[candidates])
     keep[:] = False
     keep[candidates[~own]] = True
     return keep
@@ -185,15 +259,14 @@ def _sharing_a_source(
     return np.asarray(wanted.isin(pd.MultiIndex.from_frame(common[["pos_a", "pos_b"]])), dtype=bool)
 
 
-def _pair_facts(pairs: pd.DataFrame, at_a: Positions, at_b: Positions) -> list[tuple[str, ...]]:
-    """Per pair, the stated facts behind its two values (``at_a``, ``at_b``: rows of
-    ``pairs``), in order and without repeats: ``joined_ids(origin(a), origin(b))``,
-    with each kind of pair built by one comprehension instead of row by row."""
-    ids = pairs["id"].to_numpy(dtype=object)
-    derived = pairs["derived"].to_numpy(dtype=bool)
-    sources = pairs["derived_from"].to_numpy()
-    derived_a, derived_b = derived[at_a], derived[at_b]
-    id_a, id_b = ids[at_a], ids[at_b]
+def _pair_facts(rows: _PairRows, at_a: Positions, at_b: Positions) -> list[tuple[str, ...]]:
+    """Per pair, the stated facts behind its two values (``at_a``, ``at_b``: its rows), in
+    order and without repeats: ``joined_ids(origin(a), origin(b))``.
+
+    The tuples are joined by maps in C; only those of the few pairs that may name a fact
+    twice are rebuilt.
+    """
+    derived_a, derived_b = rows.derived[at_a], rows.derived[at_b]
     facts = np.empty(len(at_a), dtype=object)
 
     def fill(chosen: Positions, found: Iterable[tuple[str, ...]]) -> None:
@@ -201,31 +274,29 @@ def _pair_facts(pairs: pd.DataFrame, at_a: Positions, at_b: Positions) -> list[t
 
     # two stated facts (one, if it is there twice)
     stated = np.flatnonzero(~derived_a & ~derived_b)
-    fill(stated, zip(id_a[stated].tolist(), id_b[stated].tolist(), strict=True))
-    twice = stated[id_a[stated] == id_b[stated]]
-    fill(twice, zip(id_a[twice].tolist()))
-    # a stated fact and a derived value: the fact, then the facts the value came from
-    mixed = np.flatnonzero(~derived_a & derived_b)
-    made_from = zip(id_a[mixed].tolist(), sources[at_b[mixed]].tolist(), strict=True)
-    fill(mixed, (tuple(dict.fromkeys((fact, *made))) for fact, made in made_from))
-    # a derived value first (as stated facts come first in a pair: two derived values)
-    rest = np.flatnonzero(derived_a)
-    origins = [_origins(ids, derived, sources, at[rest]) for at in (at_a, at_b)]
-    fill(rest, (tuple(dict.fromkeys(a + b)) for a, b in zip(*origins, strict=True)))
+    id_a, id_b = rows.ids[at_a[stated]], rows.ids[at_b[stated]]
+    fill(stated, zip(id_a.tolist(), id_b.tolist(), strict=True))
+    twice = stated[id_a == id_b]
+    fill(twice, zip(rows.ids[at_a[twice]].tolist()))
+    # with a derived value: the facts of the one, then of the other
+    joined = np.flatnonzero(derived_a | derived_b)
+    origins = rows.origins()
+    fill(joined, map(add, origins[at_a[joined]].tolist(), origins[at_b[joined]].tolist()))
+    for k in joined[_naming_a_fact_twice(rows, at_a[joined], at_b[joined])].tolist():
+        facts[k] = tuple(dict.fromkeys(facts[k]))
     found: list[tuple[str, ...]] = facts.tolist()
     return found
 
 
-def _origins(
-    ids: ObjectArray, derived: BoolArray, sources: ObjectArray, rows: Positions
-) -> list[tuple[str, ...]]:
-    """The stated facts behind each row: itself, or what it was derived from."""
-    return [
-        tuple(made_from) if made else (fact,)
-        for fact, made, made_from in zip(
-            ids[rows].tolist(), derived[rows].tolist(), sources[rows].tolist(), strict=True
-        )
-    ]
+def _naming_a_fact_twice(rows: _PairRows, at_a: Positions, at_b: Positions) -> Positions:
+    """The pairs (indexes into ``at_a``, ``at_b``) whose facts may name one fact twice:
+    all that do, and any whose facts' hashes merely coincide."""
+    owner_a, hash_a = rows.origin(at_a)
+    owner_b, hash_b = rows.origin(at_b)
+    owner = np.concatenate([owner_a, owner_b])
+    # one key per (pair, fact): equal for a fact a pair names twice
+    keys = np.concatenate([hash_a, hash_b]) ^ (owner.astype(np.int64) * _MIX)
+    return np.unique(owner[pd.Series(keys).duplicated().to_numpy()])
 
 
 def _gap_unit(
@@ -308,13 +379,15 @@ def check(ctx: RuleContext, params: AgreementParams) -> RuleResult:
     rows = np.flatnonzero(keep)
     rows = rows[np.argsort(derived[rows], kind="stable")]
     pos_a, pos_b = _same_key_pairs(table, rows)
-    # the pairs' rows, once each: at_a and at_b index them
-    involved, inverse = np.unique(
-        np.concatenate([rows[pos_a], rows[pos_b]]), return_inverse=True
-    )
+    # the pairs' rows, once each (marked, not sorted out of the pairs): at_a and at_b index them
+    in_pair = np.zeros(len(rows), dtype=bool)
+    in_pair[pos_a] = in_pair[pos_b] = True
+    involved = rows[in_pair]
     pairs = table.take(involved, PAIR_COLUMNS)
-    at_a, at_b = inverse[: len(pos_a)], inverse[len(pos_a) :]
-    comparable = _comparable(pairs, at_a, at_b)
+    at_involved = np.cumsum(in_pair) - 1
+    at_a, at_b = at_involved[pos_a], at_involved[pos_b]
+    pair_rows = _PairRows.of(pairs)
+    comparable = _comparable(pairs, pair_rows, at_a, at_b)
     pos_a, pos_b = pos_a[comparable], pos_b[comparable]
     at_a, at_b = at_a[comparable], at_b[comparable]
     if params.across_sources_only and len(pos_a):
@@ -371,7 +444,7 @@ def check(ctx: RuleContext, params: AgreementParams) -> RuleResult:
             messages[i] = f"{head}: they differ by {gap} ({relative}%)"
     return RuleResult(
         outcomes=outcomes(
-            facts=_pair_facts(pairs, at_a, at_b),
+            facts=_pair_facts(pair_rows, at_a, at_b),
             stated=stated,
             computed=computed,
             unit=units,

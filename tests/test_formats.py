@@ -118,6 +118,12 @@ def test_json_of_plain_and_hostile_projects_validates(
         assert not list(validator.iter_errors(doc))
 
 
+def test_json_is_what_json_dumps_writes(report: dict[str, Any], hostile: dict[str, Any]) -> None:
+    # the report's own encoder (report/indented_json.py) must not change a byte
+    for data in (report, hostile):
+        assert emit("json", data) == json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
 def test_schema_rejects_a_broken_report(report: dict[str, Any], validator) -> None:
     data = json.loads(emit("json", report))
     data["findings"][0]["severity"] = "fatal"

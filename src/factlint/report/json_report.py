@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from factlint.report.indented_json import dumps_indented
 
 
 def render_json(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    """The report as ``json.dumps(data, ensure_ascii=False, indent=2)`` writes it, then a
+    line break."""
+    return dumps_indented(data) + "\n"

@@ -452,6 +452,97 @@ def test_label_pattern_is_the_plain_pattern_ignoring_case(text: str) -> None:
             )
 
 
+def plain_figure_pattern() -> re.Pattern[str]:
+    """The figure pattern as first written: no lookahead before an alternation, no atomic or
+    possessive part, and the rate looked for in every text."""
+    from factlint import quantity as q
+
+    words = q._alternation(list(q.WORD_NUMBERS))
+    num = rf"(?:{q._DIGITS}|(?<![A-Za-z])(?:{words})\b|{q._CN_NUM})"
+    rate = (
+        r"(?:\s+[A-Za-z][A-Za-z'\-]*){0,6}?\s+(?:(?:every|per|a|each)\s+day\b|daily\b)"
+        r"|\s*/\s*day\b"
+    )
+    return re.compile(
+        rf"""
+    (?P<neg>(?<![A-Za-z])(?:{q._DECLINE})(?:\s+(?:by|of))?\s+|(?:下降|减少|降低|回落|下滑)了?\s*)?
+    (?P<qual>(?<![A-Za-z])(?:{q._EN_QUAL})\s+|(?:{q._CN_QUAL})\s*)?
+    (?P<cur>US\s?\$|\$|(?:USD|RMB|CNY)\s*|[¥￥])?
+    (?P<sign>(?<![^\s(\[:：（])[-\u2212](?=\d))?
+    (?:
+        between\s+(?P<b1>{num})\s+and\s+(?P<b2>{num})
+      | (?P<compound>{num}\s*(?:{q._SCALE})(?:\s*{num}\s*(?:{q._SCALE}))+)
+      | (?P<r1>{num})\s*[-\u2013\u2014~～至到]\s*(?P<r2>{num})
+      | (?<![Ff]rom\s)(?!(?:19|20)\d\d\s+to\s)(?P<t1>{num})\s+to\s+(?P<t2>{num})
+      | (?P<n1>{num})
+    )
+    (?P<cnmore>余|多)?
+    (?:(?:\s*|-)(?P<scale>{q._SCALE}))?
+    (?:(?:\s*|-)(?:{q._UNIT})|(?P<rate>{rate}))?
+    (?P<cnsuf>\s*(?:左右|以上|以下))?
+    (?P<postneg>\s+(?:year-on-year\s+|yoy\s+)?(?:decrease|decline|drop|fall|reduction|contraction|dip)\b)?
+    """,  # noqa: E501
+        re.IGNORECASE | re.VERBOSE,
+    )
+
+
+def matched(pattern: re.Pattern[str], text: str, pos: int) -> object:
+    m = pattern.match(text, pos)
+    if m is None:
+        return None
+    groups = m.groupdict()
+    groups.pop("numbers", None)  # only the pattern that is used has it
+    return m.span(), groups
+
+
+# numbers for atomic groups to give back digits of, and what makes a rate
+NUMBER_PIECES = [
+    *FIGURE_PIECES, "1,2345", "12\u00a0345", "1.5", "2019", "3-5", "3 to 5", "Between 6 and 7",
+    "1 trillion 2 billion", "daily", "DAY", "Da", "/day", "each", "per", "was", "were born",
+    "nearly", "Some", "DOWN", "Lower", "Cut", "yoy", "dip", "Thousand", "MN", "bn",
+]  # fmt: skip
+
+
+@FAST
+@given(st.lists(st.sampled_from(NUMBER_PIECES), max_size=24).map("".join))
+@example("1,2345 billion, 12\u00a0345 to 6, between 1.5 and 2, 3 trillion 4 billion 5")
+@example("160 new market entities were born every day, 7 per DAY, 8/day, 9 daıly")
+@example("ſome 5 ſq km, Lower 6 Thousand, NEARLY 7 MN, 8 bn, 9 days, 10 dollars")
+def test_figure_pattern_matches_what_the_plain_pattern_matches(text: str) -> None:
+    """The lookaheads, atomic and possessive parts only spare the engine work: at every
+    position, the pattern matches what it matched as first written, and so does the one
+    without rates in a text without "da"."""
+    from factlint import quantity
+
+    plain = plain_figure_pattern()
+    no_rates = "da" not in quantity._ascii_lowered(text)
+    for pos in range(len(text) + 1):
+        expected = matched(plain, text, pos)
+        assert matched(quantity._figure_regex(), text, pos) == expected
+        if no_rates:
+            assert matched(quantity._figure_regex(rates=False), text, pos) == expected
+
+
+HINT_PIECES = [
+    *FIGURE_PIECES, ":", "：", "10:30", "9:5", "1:23:45", "Tel", "TEL:", "phone", "fax", "Hotlıne",
+    "+86", "@", "x@y.cn", "http://a.b/1", "www.", "(010)", "1234567", "13912345678",
+    "Jan", "Marrika", "March", "Mar.", "Mayador", "May", "Sept", "Sep", "Decem", "ber", "2024-01-02",
+]  # fmt: skip
+
+
+@FAST
+@given(st.lists(st.sampled_from(HINT_PIECES), max_size=24).map("".join))
+@example("Guhullu province: 5 yuan, Marrika zone, 10:30, Mayador")
+@example("on 6 Mayador")  # "6 May": a month name need not end a word
+def test_a_text_without_the_hints_holds_no_noise_and_no_date(text: str) -> None:
+    from factlint import quantity
+
+    if not quantity._may_hold_noise(text, text.lower()):
+        assert quantity._NOISE.search(text) is None
+    if not quantity._may_hold_date(text):
+        assert quantity._DATE.search(text) is None
+
+
 def test_lower_keeps_offsets_and_non_ascii_but_for_the_two_letters_set_aside() -> None:
     """_ascii_lowered uses str.lower unless the text holds one of _LOWER_CHANGES."""
     from factlint import quantity

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 
 from factlint.interval import written
 
@@ -150,49 +150,85 @@ def _alternation(words: list[str]) -> str:
 _SEP = "[,\u00a0\u202f\u2009]"
 _SEP_RE = re.compile(_SEP)
 _DIGITS = rf"(?:\d{{1,3}}(?:{_SEP}\d{{3}})+|\d+)(?:\.\d+)?"
+
+
+def _starts_with_one_of(words: Iterable[str]) -> str:
+    """A lookahead for the first characters of ``words``, put before their alternation.
+
+    Ignoring case, the engine cannot skip an alternative by its first letter; it tries every
+    one. One set test (which ignores case too) rejects them all where none can start.
+    """
+    return "(?=[" + re.escape("".join(sorted({w[0] for w in words}))) + "])"
+
+
 # Chinese numerals count only before a measure word ("六大自贸区", "三项"); a lone 一 is "a"
 _CN_DIGITS = "一二三四五六七八九"
 _CN_NUM = rf"[二两三四五六七八九十][{_CN_DIGITS}十]{{0,2}}(?=[个家项大座条批省市区类件名位种所])"
-_NUM = rf"(?:{_DIGITS}|(?<![A-Za-z])(?:{_alternation(list(WORD_NUMBERS))})\b|{_CN_NUM})"
+_NUM = (
+    rf"(?:{_DIGITS}|{_starts_with_one_of(WORD_NUMBERS)}"
+    rf"(?<![A-Za-z])(?:{_alternation(list(WORD_NUMBERS))})\b|{_CN_NUM})"
+)
+# A number that more of the figure must follow ("3 to 5", "1 trillion 232 billion") is matched
+# atomically. What may follow it (a scale word, a dash, "to", "and") starts with neither a
+# digit, a separator nor a dot, so giving back digits never leads to a match; the engine would
+# only spend its time failing, at every number.
+_LEADING_NUM = f"(?>{_NUM})"
 _SCALE = r"(?:hundred\s+million|trillion|billion|million|thousand|bn|mln|mn)\b|万亿|亿|万"
+_SCALE_WORD = f"{_starts_with_one_of(_SCALES)}(?:{_SCALE})"
 _EN_QUAL = _alternation([w for w in _QUALIFIER_OF if w.isascii()])
 _CN_QUAL = _alternation([w for w in _QUALIFIER_OF if not w.isascii()])
 _DECLINE = (
     r"down|fell|falls?|falling|dropped|drops?|declined|declines?|declining|decreased|decreases?"
     r"|decreasing|reduced|reduction|shrank|shrunk|contracted|contraction|slid|slipped|lower|cut"
 )
+_CN_DECLINE = "下降|减少|降低|回落|下滑"
 _UNIT = "|".join(rf"(?P<u_{name}>{pattern})" for name, _, pattern in _UNITS)
 # a count followed within a few words by "every day": "160 new market entities were born every day"
+# (a word is matched possessively: whitespace, which must follow it, is not a letter it could give
+# back)
 _RATE = (
-    r"(?:\s+[A-Za-z][A-Za-z'\-]*){0,6}?\s+(?:(?:every|per|a|each)\s+day\b|daily\b)"
+    r"(?:\s+[A-Za-z][A-Za-z'\-]*+){0,6}?\s+(?:(?:every|per|a|each)\s+day\b|daily\b)"
     r"|\s*/\s*day\b"
 )
 
-_FIGURE_PATTERN = rf"""
-    (?P<neg>(?<![A-Za-z])(?:{_DECLINE})(?:\s+(?:by|of))?\s+|(?:下降|减少|降低|回落|下滑)了?\s*)?
-    (?P<qual>(?<![A-Za-z])(?:{_EN_QUAL})\s+|(?:{_CN_QUAL})\s*)?
+
+def _figure_pattern(*, rates: bool) -> str:
+    """The figure pattern; without ``rates``, one whose rate group never matches."""
+    rate = _RATE if rates else "(?!)"
+    # Whitespace before a scale or unit word is matched possessively: none starts with it.
+    return rf"""
+    (?P<neg>{_starts_with_one_of([*_DECLINE.split("|"), *_CN_DECLINE.split("|")])}
+        (?:(?<![A-Za-z])(?:{_DECLINE})(?:\s+(?:by|of))?\s+|(?:{_CN_DECLINE})了?\s*))?
+    (?P<qual>{_starts_with_one_of(_QUALIFIER_OF)}
+        (?:(?<![A-Za-z])(?:{_EN_QUAL})\s+|(?:{_CN_QUAL})\s*))?
     (?P<cur>US\s?\$|\$|(?:USD|RMB|CNY)\s*|[¥￥])?
     (?P<sign>(?<![^\s(\[:：（])[-\u2212](?=\d))?
-    (?:
-        between\s+(?P<b1>{_NUM})\s+and\s+(?P<b2>{_NUM})
-      | (?P<compound>{_NUM}\s*(?:{_SCALE})(?:\s*{_NUM}\s*(?:{_SCALE}))+)
-      | (?P<r1>{_NUM})\s*[-\u2013\u2014~～至到]\s*(?P<r2>{_NUM})
-      | (?<![Ff]rom\s)(?!(?:19|20)\d\d\s+to\s)(?P<t1>{_NUM})\s+to\s+(?P<t2>{_NUM})
+    (?P<numbers>
+        between\s+(?P<b1>{_LEADING_NUM})\s+and\s+(?P<b2>{_NUM})
+      | (?P<compound>{_LEADING_NUM}\s*+(?:{_SCALE_WORD})
+                     (?:\s*{_LEADING_NUM}\s*+(?:{_SCALE_WORD}))+)
+      | (?P<r1>{_LEADING_NUM})\s*+[-\u2013\u2014~～至到]\s*(?P<r2>{_NUM})
+      | (?<![Ff]rom\s)(?!(?:19|20)\d\d\s+to\s)(?P<t1>{_LEADING_NUM})\s+to\s+(?P<t2>{_NUM})
       | (?P<n1>{_NUM})
     )
     (?P<cnmore>余|多)?
-    (?:(?:\s*|-)(?P<scale>{_SCALE}))?
-    (?:(?:\s*|-)(?:{_UNIT})|(?P<rate>{_RATE}))?
+    (?:(?:\s*+|-)(?P<scale>{_SCALE_WORD}))?
+    (?:(?:\s*+|-)(?:{_UNIT})|(?P<rate>{rate}))?
     (?P<cnsuf>\s*(?:左右|以上|以下))?
     (?P<postneg>\s+(?:year-on-year\s+|yoy\s+)?(?:decrease|decline|drop|fall|reduction|contraction|dip)\b)?
     """
 
 
 @cache
-def _figure_regex() -> re.Pattern[str]:
+def _figure_regex(*, rates: bool = True) -> re.Pattern[str]:
     """The figure pattern, compiled on first use: its 40 ms are not spent by a run
-    whose quotes all come from the cache, nor by commands that read no figure."""
-    return re.compile(_FIGURE_PATTERN, re.IGNORECASE | re.VERBOSE)
+    whose quotes all come from the cache, nor by commands that read no figure.
+
+    A rate ("every day", "daily", "/day") is looked for after every number, up to six words
+    ahead. A text without "da" (in any case) holds none: the pattern without ``rates`` finds
+    the same matches there, and sooner.
+    """
+    return re.compile(_figure_pattern(rates=rates), re.IGNORECASE | re.VERBOSE)
 
 
 # -- dates ----------------------------------------------------------------------
@@ -318,6 +354,13 @@ def word_key(words: str) -> str:
     return _SPACES.sub(" ", folded_case(words.strip()))
 
 
+@lru_cache(maxsize=1024)
+def _vocabulary_key(words: str) -> str:
+    """:func:`word_key` of a qualifier or scale the figure pattern matched: remembered, as
+    they are few and looked up for nearly every figure."""
+    return word_key(words)
+
+
 def _lowercase_alternation(phrases: Iterable[str]) -> str:
     """A pattern that matches in :func:`_ascii_lowered` text what the lower-case ``phrases``
     (a space standing for any whitespace) match in the text when case is ignored.
@@ -363,7 +406,10 @@ _LEAD_CHAR = re.compile(rf"[-$\d\x80-\U0010ffff](?:(?<![-{_MASK}])|(?<=-)(?=\d))
 _LEAD_IN_WORD = re.compile(r"(?=US\s?\$|USD|RMB|CNY|between\s)", re.IGNORECASE)
 _NOISE_HINT = re.compile(r"\d{7}|(?i:tel|phone|fax|hotline)")
 _LONG_DIGITS = re.compile(r"\d{7}")
+_CLOCK_HINT = re.compile(r"\d:\d\d")
 _MONTH_HINT = re.compile(r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")
+# the month as _DATE reads it: not "Mar" of "Marrika", which the hint finds
+_MONTH_WORD = re.compile(_MONTH)
 _ISO_HINT = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: more than the longest label word ("paragraphs"): how far back a label can start
 _LABEL_REACH = 16
@@ -374,10 +420,10 @@ _LABEL_BEFORE = re.compile(rf"(?:\b(?:{_lowercase_alternation(_LABEL_WORDS)})|[#
 def _may_hold_noise(text: str, lowered: str) -> bool:
     """False when _NOISE cannot match: no URL, mail, phone prefix, clock time or phone word."""
     # ``in`` chains, not any() over a generator: this runs for every text
-    if (
-        "http" in text or "www." in text or "@" in text or "+" in text or ":" in text
-        or "(0" in text
-    ):
+    if "http" in text or "www." in text or "@" in text or "+" in text or "(0" in text:
+        return True
+    # a colon alone is frequent ("Guhullu province: ..."); a clock time has digits around it
+    if ":" in text and _CLOCK_HINT.search(text) is not None:
         return True
     # "İ" and "ı" match "i" when case is ignored; lower() does not make them "i"
     if "\u0130" in text or "\u0131" in text:
@@ -394,7 +440,7 @@ def _may_hold_noise(text: str, lowered: str) -> bool:
 def _may_hold_date(text: str) -> bool:
     """False when _DATE cannot match: no month name, ISO date, 年 or 月."""
     return (
-        _MONTH_HINT.search(text) is not None
+        (_MONTH_HINT.search(text) is not None and _MONTH_WORD.search(text) is not None)
         or "年" in text
         or "月" in text
         or ("-" in text and _ISO_HINT.search(text) is not None)
@@ -428,7 +474,7 @@ def _figure_matches(masked: str, folded: str, lowered: str) -> Iterator[re.Match
     digits inside a figure ("3,500") cost nothing, and one where a figure ends ("1,234" of
     "1,2345") is still found.
     """
-    match = _figure_regex().match
+    match = _figure_regex(rates="da" in folded).match
     next_char = _LEAD_CHAR.search
     phrases = _phrase_starts(masked, folded, lowered)
     phrases.reverse()  # the next one last, for pop()
@@ -524,33 +570,38 @@ def _build(m: re.Match[str], text: str) -> Quantity:
     """The Quantity a figure match stands for; QuantityError for figures that cannot be."""
     g = m.groupdict()
     scale: str | None = None
-    if g["compound"]:
+    n1 = g["n1"]
+    if n1 is not None:  # one number, as most figures are
+        number_parts = [_number_text(n1)]
+    elif g["compound"]:
         value, scale = _compound(g["compound"])
         number_parts = [value]
-    elif g["b1"] or g["r1"] or g["t1"]:
+    else:
         first, second = (
             (g["b1"], g["b2"]) if g["b1"] else (g["r1"], g["r2"]) if g["r1"] else (g["t1"], g["t2"])
         )
         number_parts = [_number_text(first), _number_text(second)]
         if Decimal(number_parts[0]) > Decimal(number_parts[1]):
             raise QuantityError(f"{m.group(0)!r}: a range must not run backwards")
-    else:
-        number_parts = [_number_text(g["n1"])]
-    if not all(_PLAIN_NUMBER.fullmatch(part) for part in number_parts):
+    if not all(map(_PLAIN_NUMBER.fullmatch, number_parts)):
         raise QuantityError(f"{m.group(0)!r}: not a number")
     if g["scale"]:
         if scale is not None:
             raise QuantityError(f"{m.group(0)!r}: two scales")
-        scale = _SCALES[word_key(g["scale"])][0]
+        scale = _SCALES[_vocabulary_key(g["scale"])][0]
 
-    base = next((base for group, base in _UNIT_GROUPS if g[group]), None)
+    base = None
+    for group, unit_base in _UNIT_GROUPS:
+        if g[group]:
+            base = unit_base
+            break
     if base is None and g["cur"]:
         base = "usd" if "$" in g["cur"] or g["cur"].upper().startswith("USD") else "yuan"
     if base is None:
         base = "count/day" if g["rate"] else "count"
     unit = f"{scale} {base}" if scale else base
 
-    word_one = word_key(g["n1"] or "") == "one"
+    word_one = n1 is not None and n1[:1].isalpha() and word_key(n1) == "one"  # not digits
     if word_one and scale is None and base in ("count", "count/day"):
         raise QuantityError(f"{m.group(0)!r}: 'one' alone is a pronoun more often than a figure")
 
@@ -560,7 +611,7 @@ def _build(m: re.Match[str], text: str) -> Quantity:
         lo, hi = number_parts
         value = f"-{hi}--{lo}" if negative else f"{lo}-{hi}"
     else:
-        qual = word_key(g["qual"]) if g["qual"] else ""
+        qual = _vocabulary_key(g["qual"]) if g["qual"] else ""
         qualifier = _QUALIFIER_OF[qual] if qual else "exact"
         if g["cnmore"]:
             qualifier = "more_than"
@@ -610,28 +661,19 @@ def _date(m: re.Match[str], text: str) -> Quantity | None:
 
 
 _UNIT_GROUPS = tuple((f"u_{name}", base) for name, base, _ in _UNITS)
-_DECORATION = (
-    "neg",
-    "qual",
-    "cur",
-    "sign",
-    "scale",
-    "rate",
-    "cnmore",
-    "cnsuf",
-    "postneg",
-    "compound",
-    *(f"u_{name}" for name, _, _ in _UNITS),
-)
 
 
 def _bare(m: re.Match[str]) -> bool:
-    """Nothing but digits: no unit, scale, qualifier or sign words."""
-    return not any(m.group(*_DECORATION))
+    """Nothing but digits: no unit, scale, qualifier or sign words.
+
+    Every one of those groups that takes part in a match holds text, so a match with none of
+    them is its numbers alone.
+    """
+    return m.span("numbers") == m.span() and m["compound"] is None
 
 
 def _year_like(number: str | None) -> bool:
-    return number is not None and _YEAR.fullmatch(number) is not None
+    return number is not None and len(number) == 4 and _YEAR.fullmatch(number) is not None
 
 
 def _not_a_figure(m: re.Match[str], masked: str, folded: str) -> bool:
@@ -648,17 +690,19 @@ def _not_a_figure(m: re.Match[str], masked: str, folded: str) -> bool:
     # COVID-19, 2024-H1, two-way, No.1, version 1.2.3, 24/7, 10:30
     if before in "-./:" and before and before2 in _ALNUM:
         return True
+    bare = _bare(m)
     # a hyphen after a figure with a unit is an adjective ("100-billion-level"), not an id
-    glued_after = after in "./:" or (after == "-" and _bare(m))
+    glued_after = after in "./:" or (after == "-" and bare)
     if after and glued_after and after2 in _ALNUM:
         return True
+    # most bare numbers are years, which the label search need not be run for
+    n1 = m["n1"]
+    if bare and (_year_like(n1) or _year_like(m["r1"]) or _year_like(m["t1"])):
+        return True  # bare years and year ranges ("2013-2022")
     if _label_before(folded, start):
         return True
-    if not _bare(m):
+    if not bare:
         return False
-    n1 = m["n1"]
-    if _year_like(n1) or _year_like(m["r1"]) or _year_like(m["t1"]):
-        return True  # bare years and year ranges ("2013-2022")
     if n1 and len(n1) >= 11 and n1.isdigit():
         return True  # long digit runs are identifiers, not counts
     line_start = masked.rfind("\n", 0, start) + 1
@@ -685,9 +729,11 @@ def _masked(text: str, lowered: str) -> tuple[str, list[Quantity]]:
     """The text with non-figure spans blanked (offsets kept) and the dates found in it."""
     noisy = _may_hold_noise(text, lowered)
     spans = [m.span() for m in _NOISE.finditer(text)] if noisy else []
-    spans += [  # page links: "<  1  2  3  >"
-        m.span() for m in _LINE.finditer(text) if _PAGINATION.fullmatch(m.group(0))
-    ]
+    # page links: "<  1  2  3  >"
+    if "\n" in text:
+        spans += [m.span() for m in _LINE.finditer(text) if _PAGINATION.fullmatch(m.group(0))]
+    elif _PAGINATION.fullmatch(text):  # one line, as most quotes are
+        spans.append((0, len(text)))
     masked = _blank(text, spans)
     dates: list[Quantity] = []
     if not _may_hold_date(masked):
@@ -731,6 +777,7 @@ def find_quantities(text: str) -> list[Quantity]:
     """Every figure in ``text``, in order of appearance."""
     lowered = text.lower()
     masked, found = _masked(text, lowered)
+    dates = len(found)
     folded = _ascii_lowered(masked)
     for m in _figure_matches(masked, folded, lowered):
         if _not_a_figure(m, masked, folded):
@@ -739,7 +786,9 @@ def find_quantities(text: str) -> list[Quantity]:
             found.append(_build(m, text))
         except (QuantityError, InvalidOperation):
             continue
-    return _inherit_units(sorted(found, key=lambda q: q.start), text)
+    if dates:  # the figures come in order, after the dates
+        found.sort(key=lambda q: q.start)
+    return _inherit_units(found, text) if len(found) > 1 else found
 
 
 def parse_quantity(text: str) -> Quantity:

@@ -27,7 +27,6 @@ from factlint.tables import (
     _record_lines,
     _refused_above_ascii,
     _runs,
-    hashed_ahead,
     read_table,
     read_table_and_digest,
 )
@@ -162,45 +161,6 @@ def test_a_warm_read_gives_the_table_a_cold_read_gives_without_parsing(
         assert frame.equals(cold) and frame.dtypes.equals(cold.dtypes)
     assert cold["_line"].iloc[99:102].tolist() == [103, 106, 107]  # after the blank lines
     assert "two\nlines" in set(warm["quote"])
-
-
-def test_tables_hashed_ahead_have_the_digests_of_their_bytes(tmp_path: Path) -> None:
-    big = big_table(tmp_path)
-    small = tmp_path / "small.csv"
-    small.write_bytes((HEADER + "a,x,1\n").encode())
-    with hashed_ahead([big, small, tmp_path / "gone.csv", tmp_path]) as hashed:
-        assert hashed[big].result() == read_table_and_digest(big)[1]
-        # small tables are never cached, and what cannot be read is read afresh (and
-        # its error worded) by the reader
-        assert [hashed[p].result() for p in (small, tmp_path / "gone.csv", tmp_path)] == [
-            None, None, None,
-        ]
-
-
-def test_a_warm_read_with_the_digest_made_ahead_takes_the_entry(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path, cold, store, _ = stored_entry(tmp_path)
-    with using(store), hashed_ahead([path]) as hashed:
-        monkeypatch.setattr(pd, "read_csv", _no_parsing)
-        warm, digest = read_table_and_digest(path, hashed=hashed[path])
-    assert warm.equals(cold) and digest == hashed[path].result()
-
-
-def test_a_digest_made_ahead_names_the_bytes_the_table_was_taken_from(
-    tmp_path: Path,
-) -> None:
-    path, _, store, _ = stored_entry(tmp_path)
-    with using(store), hashed_ahead([path]) as hashed:
-        hashed[path].result()
-        path.write_bytes(path.read_bytes().replace(b"r7,", b"edited,", 1))
-        # the digest made ahead still names the old bytes: the entry for them is used,
-        # as it would have been had the table been read before the edit
-        warm, digest = read_table_and_digest(path, hashed=hashed[path])
-    assert "edited" not in set(warm["id"])
-    with using(store):
-        fresh, fresh_digest = read_table_and_digest(path)
-    assert "edited" in set(fresh["id"]) and fresh_digest != digest
 
 
 def _no_parsing(*args: object, **kwargs: object) -> None:

@@ -9,19 +9,16 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Future
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from factlint.cache import current as current_cache
 from factlint.cache import inputs_digest
 from factlint.errors import ProjectError, TableError
 from factlint.registry import Registries, id_key, load_registries
-from factlint.tables import FILE_COLUMN, LINE_COLUMN, hashed_ahead, read_table_and_digest
+from factlint.tables import FILE_COLUMN, LINE_COLUMN, read_table_and_digest
 from factlint.yamlio import decode_text, load_yaml_and_digest, read_text
 
 FACT_COLUMNS = (
@@ -232,17 +229,6 @@ def _settings(root: Path, inputs: dict[str, str]) -> tuple[str | None, str | Non
     return data.get("name"), data.get("description")
 
 
-def _hashing_tables(
-    facts_dir: Path,
-) -> AbstractContextManager[Mapping[Path, Future[str | None]]]:
-    """With a cache, the fact tables hashed in the background while the sources and
-    registries are read: a table the cache holds is only hashed, never parsed. (Their
-    names are checked when they are read.)"""
-    if current_cache() is None:
-        return nullcontext({})
-    return hashed_ahead(sorted(p for p in facts_dir.glob("*.csv") if p.name != SOURCES_FILE))
-
-
 def load_project(root: Path) -> Project:
     """Read a project directory; raise :class:`ProjectError` if it is not one."""
     if not root.exists():
@@ -259,26 +245,25 @@ def load_project(root: Path) -> Project:
     def rel(p: Path) -> str:
         return p.relative_to(root).as_posix()
 
-    with _hashing_tables(facts_dir) as hashed:
-        inputs: dict[str, str] = {}
-        sources_path = facts_dir / SOURCES_FILE
-        if not sources_path.is_file():
-            raise ProjectError(rel(sources_path), None, "missing sources table")
-        sources, inputs[rel(sources_path)] = read_table_and_digest(
-            sources_path, required=SOURCE_COLUMNS, display=rel(sources_path)
+    inputs: dict[str, str] = {}
+    sources_path = facts_dir / SOURCES_FILE
+    if not sources_path.is_file():
+        raise ProjectError(rel(sources_path), None, "missing sources table")
+    sources, inputs[rel(sources_path)] = read_table_and_digest(
+        sources_path, required=SOURCE_COLUMNS, display=rel(sources_path)
+    )
+    check_source_ids(sources, rel(sources_path))
+
+    registries = load_registries(facts_dir, inputs=inputs)
+
+    texts = read_source_texts(facts_dir, sources["id"].tolist(), inputs)
+
+    tables = []
+    for path in fact_table_paths(facts_dir):
+        table, inputs[rel(path)] = read_table_and_digest(
+            path, required=FACT_COLUMNS, display=rel(path)
         )
-        check_source_ids(sources, rel(sources_path))
-
-        registries = load_registries(facts_dir, inputs=inputs)
-
-        texts = read_source_texts(facts_dir, sources["id"].tolist(), inputs)
-
-        tables = []
-        for path in fact_table_paths(facts_dir):
-            table, inputs[rel(path)] = read_table_and_digest(
-                path, required=FACT_COLUMNS, display=rel(path), hashed=hashed.get(path)
-            )
-            tables.append(table)
+        tables.append(table)
     if not tables:
         raise ProjectError(rel(facts_dir), None, "no fact tables (*.csv besides sources.csv)")
     facts = pd.concat(tables, ignore_index=True, sort=False)

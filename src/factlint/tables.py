@@ -25,9 +25,7 @@ import io
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -235,23 +233,18 @@ def read_table(
 
 
 def read_table_and_digest(
-    path: Path,
-    *,
-    required: Sequence[str] = (),
-    display: str | None = None,
-    hashed: Future[str | None] | None = None,
+    path: Path, *, required: Sequence[str] = (), display: str | None = None
 ) -> tuple[pd.DataFrame, str]:
     """:func:`read_table`, and the SHA-256 of the file's bytes.
 
     A large table whose entry misses is read twice, once to hash it and once to parse it
     (hashed again: the digest is of the bytes parsed, even if the file changed between).
-    ``hashed``: the digest :func:`hashed_ahead` is making of the file, if any.
     """
     shown = display or str(path)
     store = current_cache()
     if store is not None:
         # a table read before with the same bytes passed every check below then
-        cached = _cached_table(store, path, hashed)
+        cached = _cached_table(store, path)
         if cached is not None:
             frame, lines, digest = cached
             _require_columns(shown, list(frame.columns), required)
@@ -311,22 +304,9 @@ def read_table_and_digest(
     return _placed(frame, shown, lines), digest
 
 
-def _cached_table(
-    store: Cache, path: Path, hashed: Future[str | None] | None = None
-) -> tuple[pd.DataFrame, np.ndarray, str] | None:
+def _cached_table(store: Cache, path: Path) -> tuple[pd.DataFrame, np.ndarray, str] | None:
     """The table and record lines of a large table's entry, and the file's digest, or None
-    (not large, not stored, or stored for other bytes)."""
-    digest = _large_file_digest(path) if hashed is None else hashed.result()
-    if digest is None:
-        return None
-    entry, _ = place_entry("table", _code(), path)
-    cached = _frame_from_entry(store.read_arrays(entry, key=digest))
-    return None if cached is None else (*cached, digest)
-
-
-def _large_file_digest(path: Path) -> str | None:
-    """The SHA-256 of a file of at least :data:`CACHE_MIN_BYTES`, or None (smaller, or
-    unreadable: read afresh, which words the error).
+    (not large, not stored, or stored for other bytes).
 
     The file is hashed as it is read, a chunk at a time: its bytes are not needed when the
     entry holds the table, and reading them all into one buffer adds a third to the hashing.
@@ -335,28 +315,12 @@ def _large_file_digest(path: Path) -> str | None:
         with open(path, "rb", buffering=0) as handle:
             if os.fstat(handle.fileno()).st_size < CACHE_MIN_BYTES:
                 return None
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
-        return None
-
-
-@contextmanager
-def hashed_ahead(paths: Sequence[Path]) -> Iterator[Mapping[Path, Future[str | None]]]:
-    """The digests of the large tables at ``paths``, made in a background thread.
-
-    Hashing a million facts' tables takes a sixth of a second, and neither reading a file
-    nor hashing it holds the interpreter lock: a project reads its sources and
-    registries meanwhile. Only worth it when a cache may hold the tables (else each
-    table is read whole, and hashed from those bytes). Hashes not asked for by the end
-    are not made.
-    """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="factlint-hash") as pool:
-        futures = {path: pool.submit(_large_file_digest, path) for path in paths}
-        try:
-            yield futures
-        finally:
-            for future in futures.values():
-                future.cancel()
+        return None  # read afresh, which words the error
+    entry, _ = place_entry("table", _code(), path)
+    cached = _frame_from_entry(store.read_arrays(entry, key=digest))
+    return None if cached is None else (*cached, digest)
 
 
 def _require_columns(shown: str, names: list[str], required: Sequence[str]) -> None:

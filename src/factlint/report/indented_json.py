@@ -55,6 +55,11 @@ def _fallback(value: Any, level: int) -> str:
     return text.replace("\n", "\n" + INDENT * level) if level else text
 
 
+def _keys(value: dict[str, Any]) -> list[str]:
+    """The keys of ``value`` as JSON strings (an encoded string holds no raw line break)."""
+    return _c_text(list(value), "\n")[1:-1].split("\n")
+
+
 def _plain_values(values: Iterable[Any]) -> bool:
     return _PLAIN.issuperset(map(type, values))
 
@@ -95,7 +100,7 @@ def _record_list(records: list[dict[str, Any]], level: int) -> str:
 
 def _record_dict(records: dict[str, dict[str, Any]], level: int) -> str:
     outer, inner = INDENT * (level + 1), INDENT * (level + 2)
-    keys = _c_text(list(records), "\n")[1:-1].split("\n")
+    keys = _keys(records)
     bodies = _record_bodies(list(records.values()), level + 1)
     item = f"{outer}{{}}: {{{{\n{inner}{{}}\n{outer}}}}}".format
     return "{\n" + ",\n".join(map(item, keys, bodies)) + f"\n{INDENT * level}}}"
@@ -111,7 +116,7 @@ def _dict(value: dict[Any, Any], level: int, out: list[str]) -> None:
     elif _records(list(value.values())):
         out.append(_record_dict(value, level))
     else:
-        keys = _c_text(list(value), "\n")[1:-1].split("\n")
+        keys = _keys(value)
         lead = "{\n"
         for key, item in zip(keys, value.values(), strict=True):
             out.append(f"{lead}{INDENT * (level + 1)}{key}: ")

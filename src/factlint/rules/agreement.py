@@ -404,12 +404,11 @@ def check(ctx: RuleContext, params: AgreementParams) -> RuleResult:
     # two stated figures written to one precision that merely touch ("4.1" and "4.2
     # trillion") are different roundings: they disagree, by a gap of zero
     qualifier = pairs["qualifier"].to_numpy(dtype=object)
-    pair_derived = pairs["derived"].to_numpy(dtype=bool)
     both_exact = (
         (qualifier[at_a] == "exact")
         & (qualifier[at_b] == "exact")
-        & ~pair_derived[at_a]
-        & ~pair_derived[at_b]
+        & ~pair_rows.derived[at_a]
+        & ~pair_rows.derived[at_b]
     )
     rounded_apart = both_exact & distinct_roundings(computed, stated)
     if rounded_apart.any():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import pytest
 from factlint import provenance
 from factlint.cache import Cache, default_directory, text_array, using
 from factlint.engine import run_check
-from factlint.provenance import check_provenance
+from factlint.provenance import ProvenanceCheck, check_provenance
 from factlint.yamlio import CACHE_MIN_CHARS, load_yaml_text
 from tests.conftest import entry_header, forge_entry, rewrite_entry
 
@@ -128,10 +129,10 @@ def test_yaml_that_json_cannot_hold_is_not_cached(tmp_path: Path) -> None:
     assert again == first and first["entities"][0] == {"id": "e0", True: 1}
 
 
-def test_many_quotes_are_read_by_several_processes_with_the_same_verdicts(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    source = {"s": "Trade reached 4.1 trillion yuan. Less than 0.4% of land. 22 zones."}
+_MANY_SOURCE = {"s": "Trade reached 4.1 trillion yuan. Less than 0.4% of land. 22 zones."}
+
+
+def _many_quotes() -> pd.DataFrame:
     rows = [
         ("ok", "Trade reached 4.1 trillion yuan", "4.1", "trillion yuan", "exact"),
         ("wrong", "Less than 0.4% of land", "0.4", "percent", "exact"),
@@ -142,11 +143,34 @@ def test_many_quotes_are_read_by_several_processes_with_the_same_verdicts(
     frame["source"] = "s"
     frame["_file"] = "facts/t.csv"
     frame["_line"] = range(2, len(frame) + 2)
-    serial = check_provenance(frame, source, jobs=1)
+    return frame
+
+
+def test_many_quotes_are_read_by_several_processes_with_the_same_verdicts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    frame = _many_quotes()
+    serial = check_provenance(frame, _MANY_SOURCE, jobs=1)
     monkeypatch.setattr(provenance, "POOL_MIN_FIGURES", 1)
-    pooled = check_provenance(frame, source, jobs=2)
+    pooled = check_provenance(frame, _MANY_SOURCE, jobs=2)
     assert pooled == serial
     assert sorted({f.facts[0].split("-")[0] for f in serial}) == ["wrong"]
+    assert multiprocessing.active_children() == []  # the workers are gone
+
+
+def test_quotes_are_read_in_the_background_until_the_check_completes_or_is_abandoned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    frame = _many_quotes()
+    serial = check_provenance(frame, _MANY_SOURCE, jobs=1)
+    monkeypatch.setattr(provenance, "POOL_MIN_FIGURES", 1)
+    begun = ProvenanceCheck(frame, _MANY_SOURCE, jobs=2)
+    assert len(multiprocessing.active_children()) == 2  # reading while the caller goes on
+    assert begun.findings() == serial
+    assert multiprocessing.active_children() == []
+    abandoned = ProvenanceCheck(frame, _MANY_SOURCE, jobs=2)
+    abandoned.close()  # as the engine does when the schema or the rules raise
+    assert multiprocessing.active_children() == []
 
 
 def test_the_command_line_uses_the_cache_and_can_be_told_not_to(tmp_path: Path) -> None:

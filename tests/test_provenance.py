@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 
 from factlint.cache import Cache, using
 from factlint.provenance import check_provenance, normalise
@@ -29,6 +32,30 @@ def test_whitespace_and_curly_quotes_are_forgiven() -> None:
         SOURCE,
     )
     assert found == []
+
+
+# characters provenance treats specially, and a few it must leave alone
+_TRICKY = " \t\n\r\x0b\x0c\x1c\x1f\x85\u00a0\u1680\u2000\u2009\u200b\u2028\u202f\u3000\ufeff"
+_TRICKY += "\u2018\u2019\u201c\u201d\u00b4\u2032'\"ab7%"
+
+
+@given(st.text(st.sampled_from(_TRICKY), max_size=40) | st.text(max_size=40))
+def test_only_whitespace_runs_and_curly_quotes_are_folded(text: str) -> None:
+    """Every white space run (as the regex ``\\s+`` finds it) is one space, none at the
+    ends, and the four curly quotes are straight; nothing else changes."""
+    straight = text
+    for curly, plain in (("\u2018", "'"), ("\u2019", "'"), ("\u201c", '"'), ("\u201d", '"')):
+        straight = straight.replace(curly, plain)
+    assert normalise(text) == re.sub(r"\s+", " ", straight).strip()
+
+
+def test_a_quote_broken_over_lines_with_no_break_spaces_is_found() -> None:
+    source = {"s": "The 22 zones\u00a0attracted\r\n  103.96\u2009billion yuan."}
+    found = check_provenance(
+        facts(("a", "attracted 103.96 billion yuan", "103.96", "billion yuan", "exact")), source
+    )
+    assert found == []
+    assert normalise("\u3000 less\u2028than\u202f0.4% \n") == "less than 0.4%"
 
 
 def test_quote_missing_from_source_is_reported() -> None:

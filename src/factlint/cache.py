@@ -103,6 +103,8 @@ class Cache:
         """A sorted array of 64-bit keys (empty when missing or malformed)."""
         import numpy as np
 
+        from factlint.arrays import sorted_unique
+
         try:
             keys = np.load(self._path(name), allow_pickle=False)
         except (OSError, ValueError, EOFError):
@@ -110,7 +112,7 @@ class Cache:
         if not isinstance(keys, np.ndarray) or keys.dtype != np.uint64 or keys.ndim != 1:
             return np.empty(0, dtype=np.uint64)
         if len(keys) > 1 and not bool(np.all(keys[1:] > keys[:-1])):
-            return np.unique(keys)  # written by something else: sort it rather than trust it
+            return sorted_unique(keys)  # written by something else: sort it rather than trust it
         return keys
 
     def write_keys(self, name: str, keys: np.ndarray) -> None:
@@ -126,10 +128,12 @@ class Cache:
         """Store sorted ``known`` ∪ ``fresh`` (only ``fresh`` past :data:`MAX_KEYS`)."""
         import numpy as np
 
+        from factlint.arrays import sorted_unique
+
         if len(fresh) == 0:
             return  # nothing learnt: a warm run writes nothing
-        merged = np.unique(np.concatenate([known, fresh]))
-        self.write_keys(name, merged if len(merged) <= MAX_KEYS else np.unique(fresh))
+        merged = sorted_unique(np.concatenate([known, fresh]))
+        self.write_keys(name, merged if len(merged) <= MAX_KEYS else sorted_unique(fresh))
 
     @staticmethod
     def contains(known: np.ndarray, keys: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from factlint.arrays import sorted_unique
 from factlint.collection import collection_paused
 from factlint.errors import RegistryError
 from factlint.yamlio import check_plain_values, holds_coercible, load_yaml_and_digest
@@ -196,7 +197,7 @@ class Registries:
             owner = np.repeat(np.arange(len(node)), count)
             within = np.arange(len(owner)) - np.repeat(np.cumsum(count) - count, count)
             child = graph.child[np.repeat(graph.start[node], count) + within]
-            keys = _sorted_unique(query[owner] * n + child)
+            keys = sorted_unique(query[owner] * n + child)
             # sorting beats np.unique / isin / union1d here: numpy 2's hash-based
             # unique is several times slower on these int64 keys
             pos = np.searchsorted(found, keys)
@@ -413,11 +414,3 @@ def _check_metric_links(facts_dir: Path, reg: Registries) -> None:
                 raise RegistryError(
                     metrics_path, f"metrics[{m.id}].{where}", f"unknown metric `{ref}`"
                 )
-
-
-def _sorted_unique(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """``np.unique(keys)`` by sorting."""
-    keys = np.sort(keys)
-    if len(keys):
-        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-    return keys

@@ -323,26 +323,91 @@ READY_THEN_MAIN = (
     "sys.stdout.write('ready\\n'); sys.stdout.flush()\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )
+# the same, with the quotes' figures read by worker processes however few they are
+READY_THEN_MAIN_WITH_WORKERS = READY_THEN_MAIN.replace(
+    "from factlint.cli import main\n",
+    "from factlint.cli import main\nimport factlint.provenance\n"
+    "factlint.provenance.POOL_MIN_FIGURES = 1\n",
+)
 
 
-def test_sigint_exits_130_in_one_line(tmp_path: Path) -> None:
-    # big enough, and without the cache, that the run is still going when the signal comes
-    project = write_big_project(tmp_path / "big", 30000)
-    before = file_hashes(project)
-    out = tmp_path / "out.json"
+def _cpu_seconds(pid: int) -> float:
+    """The processor time a running process has used (Linux's /proc)."""
+    stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _wait_until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting: {what}"
+        time.sleep(0.01)
+
+
+def _start(script: str, project: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
-        [sys.executable, "-c", READY_THEN_MAIN, "check", str(project), "-f", "json",
-         "-o", str(out), "--no-cache"],
+        [sys.executable, "-c", script, "check", str(project), "-f", "json",
+         "-o", str(out), "--no-cache", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        start_new_session=True,  # a process group of its own, as a terminal's command
     )
     assert proc.stdout is not None
     assert proc.stdout.readline() == "ready\n"
-    time.sleep(0.5)  # inside main(): importing the engine or running it
+    return proc
+
+
+def _finish(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    """The process's output once it has exited; a process that hangs is killed, and fails."""
+    try:
+        return proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("the command hung after Ctrl-C")
+
+
+pytestmark_proc = pytest.mark.skipif(
+    not Path("/proc/self/stat").exists(), reason="reads processes' times from Linux's /proc"
+)
+
+
+@pytestmark_proc
+def test_sigint_exits_130_in_one_line(tmp_path: Path) -> None:
+    # big enough, and without the cache, that the run is still going when the signal comes:
+    # it needs about a second of processor time, and is interrupted after a third of one
+    project = write_big_project(tmp_path / "big", 30000)
+    before = file_hashes(project)
+    out = tmp_path / "out.json"
+    proc = _start(READY_THEN_MAIN, project, out)
+    started = _cpu_seconds(proc.pid)
+    _wait_until(lambda: _cpu_seconds(proc.pid) - started >= 0.3, "the check to be under way")
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=120)
+    stdout, stderr = _finish(proc)
     assert proc.returncode == 130, stderr
     assert stderr == "factlint: interrupted\n"
     assert "Traceback" not in stdout
     assert file_hashes(project) == before
+    assert not out.exists() or json.loads(out.read_text(encoding="utf-8"))
+
+
+@pytestmark_proc
+def test_ctrl_c_while_workers_read_quotes_stops_them_in_one_line(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches every process of the command: the workers that read the
+    quotes in the background leave it to the check, which stops them and says so once."""
+    project = write_big_project(tmp_path / "big", 30000)
+    out = tmp_path / "out.json"
+    proc = _start(READY_THEN_MAIN_WITH_WORKERS, project, out, "--jobs", "2")
+    _wait_until(lambda: len(_children(proc.pid)) == 2, "the workers to start")
+    workers = _children(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)  # the whole group, as Ctrl-C in a terminal
+    stdout, stderr = _finish(proc)
+    assert proc.returncode == 130, stderr
+    assert stderr == "factlint: interrupted\n"
+    assert "Traceback" not in stdout
+    assert not [w for w in workers if Path(f"/proc/{w}").exists()], "a worker was left behind"
     assert not out.exists() or json.loads(out.read_text(encoding="utf-8"))

@@ -165,11 +165,17 @@ def test_quotes_are_read_in_the_background_until_the_check_completes_or_is_aband
     serial = check_provenance(frame, _MANY_SOURCE, jobs=1)
     monkeypatch.setattr(provenance, "POOL_MIN_FIGURES", 1)
     begun = ProvenanceCheck(frame, _MANY_SOURCE, jobs=2)
+    assert multiprocessing.active_children() == []  # nothing read before it is begun
+    begun.begin()
     assert len(multiprocessing.active_children()) == 2  # reading while the caller goes on
     assert begun.findings() == serial
     assert multiprocessing.active_children() == []
     abandoned = ProvenanceCheck(frame, _MANY_SOURCE, jobs=2)
+    abandoned.begin()
     abandoned.close()  # as the engine does when the schema or the rules raise
+    assert multiprocessing.active_children() == []
+    unbegun = ProvenanceCheck(frame, _MANY_SOURCE, jobs=2)
+    assert unbegun.findings() == serial  # read here
     assert multiprocessing.active_children() == []
 
 

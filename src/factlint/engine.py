@@ -372,11 +372,11 @@ def _run_check(root: Path, *, today: dt.date | None, gx: bool, jobs: int | None)
 
     # begun first: reading the quotes' figures (a cold run's largest cost) goes on in
     # worker processes while this one checks the schema and runs the rules
-    provenance: ProvenanceCheck | None = None
+    provenance = ProvenanceCheck(
+        project.facts, project.source_texts, jobs=jobs, digests=project.inputs
+    )
     try:
-        provenance = ProvenanceCheck(
-            project.facts, project.source_texts, jobs=jobs, digests=project.inputs
-        )
+        provenance.begin()
         lap("provenance")
         schema_findings, valid = validate_facts(
             project.facts, project.registries, set(project.sources["id"]), digests=project.inputs
@@ -397,8 +397,7 @@ def _run_check(root: Path, *, today: dt.date | None, gx: bool, jobs: int | None)
         findings = schema_findings + provenance.findings() + rule_findings
         lap("provenance")
     finally:
-        if provenance is not None:  # its workers stop, also when the schema or a rule raised
-            provenance.close()
+        provenance.close()  # its workers stop, also when the schema or a rule raised
 
     if gx and has_suites:
         # Great Expectations is heavy: imported only when its suites are asked for

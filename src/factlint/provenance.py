@@ -14,7 +14,9 @@ import hashlib
 import os
 import signal
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -104,9 +106,31 @@ def _match_slice(bounds: tuple[int, int]) -> bytes:
 def _ignore_interrupts() -> None:
     """In a worker: Ctrl-C, which a terminal sends to every process of the command, is the
     parent's to handle (it stops the workers and says so in one line); a worker that took
-    it would print a traceback."""
+    it would print a traceback. (Workers forked under :func:`_interrupts_held` hold it
+    anyway; one the pool forks later, to replace a worker that died, would not.)"""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held back while forked
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C held back while the block runs, and raised after it if one came.
+
+    Blocking the signal would not do: the kernel hands it to any thread that does not
+    block it (numpy's BLAS starts one), and Python then raises it in the main thread
+    anyway. A process forked in the block starts with the holding handler, which never
+    raises. Python handles signals in the main thread only: elsewhere nothing is held.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    came: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: came.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if came:
+        raise KeyboardInterrupt
 
 
 def available_cores() -> int:
@@ -118,18 +142,22 @@ def available_cores() -> int:
 
 class _FigureReading:
     """:func:`figure_matches` for each of ``figures``: here, when :meth:`flags` asks, or by
-    one forked process per core, begun at once and running while the caller goes on.
+    one forked process per core, from :meth:`start` on, while the caller goes on.
 
     The workers inherit the list (nothing is pickled but results).
     """
 
     def __init__(self, figures: list[tuple[str, str, str, str]], jobs: int | None) -> None:
         self._figures = figures
+        self._jobs = available_cores() if jobs is None else jobs
         self._flags: list[bool] | None = None
         self._pool: Pool | None = None
         self._result: AsyncResult[list[bytes]] | None = None
-        jobs = available_cores() if jobs is None else jobs
-        if jobs < 2 or len(figures) < POOL_MIN_FIGURES:
+
+    def start(self) -> None:
+        """Begin reading in worker processes when the figures are many."""
+        figures, jobs = self._figures, self._jobs
+        if self._pool is not None or jobs < 2 or len(figures) < POOL_MIN_FIGURES:
             return
         import multiprocessing  # only here: a small project never pays for the import
 
@@ -139,17 +167,15 @@ class _FigureReading:
         _POOL_WORK = figures
         step = -(-len(figures) // (jobs * 8))  # small slices even out slow quotes
         slices = [(i, min(i + step, len(figures))) for i in range(0, len(figures), step)]
-        # Ctrl-C is held back while the workers are forked, so that none takes it before it
-        # ignores it; the parent takes one that came meanwhile once they exist
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            self._pool = multiprocessing.get_context("fork").Pool(jobs, _ignore_interrupts)
-            self._result = self._pool.map_async(_match_slice, slices)
+            # a Ctrl-C that comes while the workers are forked is raised once they exist
+            # (and are stopped): none of them must take it before it ignores it
+            with _interrupts_held():
+                self._pool = multiprocessing.get_context("fork").Pool(jobs, _ignore_interrupts)
+                self._result = self._pool.map_async(_match_slice, slices)
         except BaseException:
             self.close()
             raise
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
     def flags(self) -> list[bool]:
         """Per figure, whether its quote states it (waiting for the workers, if any)."""
@@ -276,7 +302,12 @@ def check_provenance(
 ) -> list[Finding]:
     """Findings for quotes missing from their source and figures the quote does not state
     (:class:`ProvenanceCheck`, begun and completed at once)."""
-    return ProvenanceCheck(facts, source_texts, jobs=jobs, digests=digests).findings()
+    check = ProvenanceCheck(facts, source_texts, jobs=jobs, digests=digests)
+    try:
+        check.begin()
+        return check.findings()
+    finally:
+        check.close()
 
 
 class ProvenanceCheck:
@@ -287,11 +318,19 @@ class ProvenanceCheck:
     with the same content and sources (``digests``: the SHA-256 of each input by
     its project path, as in ``Project.inputs``).
 
-    Creating the check begins it: the figures of the rows left are read by ``jobs``
-    forked processes when there are many (None: one per available core), in the
-    background, so that the caller can check the schema and run the rules meanwhile.
-    :meth:`findings` completes it; :meth:`close` stops the workers of a check that will
-    not be completed (an error elsewhere).
+    Creating the check finds the rows to read. :meth:`begin` starts ``jobs`` forked
+    processes reading their figures when there are many (None: one per available core),
+    in the background, so that the caller can check the schema and run the rules
+    meanwhile; :meth:`findings` completes the check (reading here what no worker read);
+    :meth:`close` stops the workers, as the caller must once done or on an error::
+
+        check = ProvenanceCheck(facts, texts)
+        try:
+            check.begin()
+            ...  # other work
+            found = check.findings()
+        finally:
+            check.close()
     """
 
     def __init__(
@@ -308,6 +347,7 @@ class ProvenanceCheck:
         self._known_tables: list[str] = []
         self._findings: list[Finding] | None = None
         rows = facts
+        at = np.arange(len(facts))  # the positions in ``facts`` of ``rows``
         if store is not None and digests is not None:
             # a table passes whole when every row names a source with a text and every
             # quote checks out; its key holds the table and every source text, so a table
@@ -319,14 +359,16 @@ class ProvenanceCheck:
             done = [name for name, key in self._tables.items() if key in passed]
             if len(done) == len(files):
                 self._findings = []  # nothing to read: every table passed before
-                rows = facts.iloc[:0]
+                rows, at = facts.iloc[:0], at[:0]
             elif done:
-                rows = facts[~facts[FILE_COLUMN].isin(done).to_numpy()]
+                left = ~facts[FILE_COLUMN].isin(done).to_numpy()
+                rows, at = facts[left], at[left]
         # an unknown source is one of the rows left: tables that passed name none
         known_sources = rows["source"].isin(set(source_texts)).to_numpy()
         # no source at all is the schema's to report; a source without a text is FL020's
         self._unverifiable = rows[~known_sources & (rows["source"] != "").to_numpy()]
-        checked = rows[known_sources & _quoted(rows["quote"])]
+        quoted = known_sources & _quoted(rows["quote"])
+        checked = rows[quoted]
         passed_before = np.zeros(len(checked), dtype=bool)
         self._cached_keys: np.ndarray | None = None
         self._fresh_keys: np.ndarray | None = None
@@ -335,17 +377,31 @@ class ProvenanceCheck:
             self._cached_keys = store.read_keys(_cache_name())
             passed_before = store.contains(self._cached_keys, keys)
             self._fresh_keys = keys[~passed_before]
-        self._pending = pending = checked[~passed_before]
+        # the rows to check, as positions in ``facts``, which the caller keeps: a copy of
+        # them, held while the rules run, would cost a quarter of the facts' memory
+        self._facts = facts
+        self._pending = at[quoted][~passed_before]
         # every row's figure is read, a row whose quote is not in its source too (a rare
         # waste): the reading begins before the quotes are looked for in their sources
-        self._figures = list(
-            zip(
-                pending["quote"].tolist(), pending["value"].tolist(),
-                pending["unit"].tolist(), pending["qualifier"].tolist(), strict=True,
-            )
+        figures = zip(
+            *(
+                checked[c].to_numpy(dtype=object)[~passed_before].tolist()
+                for c in ("quote", "value", "unit", "qualifier")
+            ),
+            strict=True,
         )
-        self._distinct = list(dict.fromkeys(self._figures))
-        self._reading = _FigureReading(self._distinct, jobs)
+        distinct: dict[tuple[str, str, str, str], int] = {}
+        self._figure_of = np.fromiter(  # per row to check, its figure's place in ``distinct``
+            (distinct.setdefault(figure, len(distinct)) for figure in figures),
+            dtype=np.intp,
+            count=len(self._pending),
+        )
+        self._reading = _FigureReading(list(distinct), jobs)
+
+    def begin(self) -> None:
+        """Start reading the figures in worker processes, when they are many."""
+        if self._findings is None:
+            self._reading.start()
 
     def findings(self) -> list[Finding]:
         """The check's findings, once its figures are read (waiting for its workers)."""
@@ -361,21 +417,24 @@ class ProvenanceCheck:
         self._reading.close()
 
     def _complete(self) -> list[Finding]:
-        pending = self._pending
+        facts, at = self._facts, self._pending  # the rows to check
         findings = _missing_sources(self._unverifiable)
-        used_sources = set(pending["source"].tolist())
+        sources, quotes = (
+            facts[c].to_numpy(dtype=object)[at].tolist() for c in ("source", "quote")
+        )
+        used_sources = set(sources)
         normalised_sources = {
             sid: normalise(text)
             for sid, text in self._source_texts.items()
             if sid in used_sources
         }
-        places = list(zip(pending["source"].tolist(), pending["quote"].tolist(), strict=True))
+        places = list(zip(sources, quotes, strict=True))
         found = {
             place: normalise(place[1]) in normalised_sources[place[0]]
             for place in dict.fromkeys(places)  # each (source, quote) once
         }
         present = np.fromiter(map(found.__getitem__, places), dtype=bool, count=len(places))
-        for _, row in pending[~present].iterrows():
+        for _, row in facts.iloc[at[~present]].iterrows():
             findings.append(
                 Finding(
                     code="FL021",
@@ -391,20 +450,17 @@ class ProvenanceCheck:
                     column="quote",
                 )
             )
-        matches = dict(zip(self._distinct, self._reading.flags(), strict=True))
-        stated = np.fromiter(
-            map(matches.__getitem__, self._figures), dtype=bool, count=len(self._figures)
-        )
+        stated = np.asarray(self._reading.flags(), dtype=bool)[self._figure_of]
         passing = present & stated
         store = self._store
         if store is not None:
             if self._fresh_keys is not None and self._cached_keys is not None:
                 store.add_keys(_cache_name(), self._cached_keys, self._fresh_keys[passing])
-            failing = set(pending[FILE_COLUMN].to_numpy(dtype=object)[~passing].tolist())
+            failing = set(facts[FILE_COLUMN].to_numpy(dtype=object)[at[~passing]].tolist())
             failing |= set(self._unverifiable[FILE_COLUMN].tolist())
             fresh_tables = [k for name, k in self._tables.items() if name not in failing]
             _remember_tables(store, self._known_tables, fresh_tables)
-        for _, row in pending[present & ~stated].iterrows():
+        for _, row in facts.iloc[at[present & ~stated]].iterrows():
             expected = _written_figure(
                 str(row["value"]), str(row["unit"]), str(row["qualifier"])
             )

@@ -323,11 +323,16 @@ READY_THEN_MAIN = (
     "sys.stdout.write('ready\\n'); sys.stdout.flush()\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )
-# the same, with the quotes' figures read by worker processes however few they are
+# the same, with the quotes' figures read by worker processes however few they are, and
+# slowly: they are still reading when the signal comes
 READY_THEN_MAIN_WITH_WORKERS = READY_THEN_MAIN.replace(
     "from factlint.cli import main\n",
-    "from factlint.cli import main\nimport factlint.provenance\n"
-    "factlint.provenance.POOL_MIN_FIGURES = 1\n",
+    "from factlint.cli import main\n"
+    "import time\n"
+    "import factlint.provenance\n"
+    "factlint.provenance.POOL_MIN_FIGURES = 1\n"
+    "read = factlint.provenance.figure_matches\n"
+    "factlint.provenance.figure_matches = lambda *figure: time.sleep(2) or read(*figure)\n",
 )
 
 

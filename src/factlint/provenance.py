@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from factlint import interval, quantity, value_text
@@ -397,11 +398,38 @@ class ProvenanceCheck:
             count=len(self._pending),
         )
         self._reading = _FigureReading(list(distinct), jobs)
+        self._present: npt.NDArray[np.bool_] | None = None
 
     def begin(self) -> None:
-        """Start reading the figures in worker processes, when they are many."""
+        """Start reading the figures in worker processes, when they are many, and look for
+        the quotes in their sources meanwhile (and so before the caller's other work, which
+        then does not hold its memory at the same time as this)."""
         if self._findings is None:
             self._reading.start()
+            self._quotes_found()
+
+    def _quotes_found(self) -> npt.NDArray[np.bool_]:
+        """Per row to check, whether its quote occurs in its source (looked for once)."""
+        if self._present is None:
+            facts, at = self._facts, self._pending
+            sources, quotes = (
+                facts[c].to_numpy(dtype=object)[at].tolist() for c in ("source", "quote")
+            )
+            used_sources = set(sources)
+            normalised_sources = {
+                sid: normalise(text)
+                for sid, text in self._source_texts.items()
+                if sid in used_sources
+            }
+            places = list(zip(sources, quotes, strict=True))
+            found = {
+                place: normalise(place[1]) in normalised_sources[place[0]]
+                for place in dict.fromkeys(places)  # each (source, quote) once
+            }
+            self._present = np.fromiter(
+                map(found.__getitem__, places), dtype=bool, count=len(places)
+            )
+        return self._present
 
     def findings(self) -> list[Finding]:
         """The check's findings, once its figures are read (waiting for its workers)."""
@@ -419,21 +447,7 @@ class ProvenanceCheck:
     def _complete(self) -> list[Finding]:
         facts, at = self._facts, self._pending  # the rows to check
         findings = _missing_sources(self._unverifiable)
-        sources, quotes = (
-            facts[c].to_numpy(dtype=object)[at].tolist() for c in ("source", "quote")
-        )
-        used_sources = set(sources)
-        normalised_sources = {
-            sid: normalise(text)
-            for sid, text in self._source_texts.items()
-            if sid in used_sources
-        }
-        places = list(zip(sources, quotes, strict=True))
-        found = {
-            place: normalise(place[1]) in normalised_sources[place[0]]
-            for place in dict.fromkeys(places)  # each (source, quote) once
-        }
-        present = np.fromiter(map(found.__getitem__, places), dtype=bool, count=len(places))
+        present = self._quotes_found()
         for _, row in facts.iloc[at[~present]].iterrows():
             findings.append(
                 Finding(

@@ -121,11 +121,12 @@ def _interrupts_held() -> Iterator[None]:
     anyway. A process forked in the block starts with the holding handler, which never
     raises. Python handles signals in the main thread only: elsewhere nothing is held.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous is None:
+        yield  # not ours to hold: a handler set outside Python cannot be put back
         return
     came: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, _frame: came.append(signum))
+    signal.signal(signal.SIGINT, lambda signum, _frame: came.append(signum))
     try:
         yield
     finally:

@@ -489,3 +489,13 @@ def test_undefined_stays_undefined_even_times_zero() -> None:
     assert undefined.undefined.all()
     assert (Interval.point([0.0]) * undefined).undefined.all()
     assert (Interval.point([0.0]) / (undefined + 1.0)).undefined.all()
+
+
+def test_a_quotient_too_large_for_a_float_keeps_its_true_value() -> None:
+    """1 / 5e-324 is about 2e323, past the largest float: it rounds to infinity, which
+    bounds it from above only; from below the largest float does."""
+    tiny = Interval.of(5e-324, 5e-324, False, False)
+    up = (Interval.of(1.0, 1.0, False, False) / tiny)[0]
+    down = (Interval.of(-1.0, -1.0, False, False) / tiny)[0]
+    assert up[:2] == (np.finfo(float).max, np.inf)
+    assert down[:2] == (-np.inf, -np.finfo(float).max)

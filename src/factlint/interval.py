@@ -202,7 +202,7 @@ class Interval:
         side = np.where(b.lo >= 0, 1.0, -1.0)
         b_ends = ((b.lo, b.lo_open), (b.hi, b.hi_open))
         corners = [_quotient(x, xo, y, yo, side) for x, xo in a_ends for y, yo in b_ends]
-        result = _hull_of_corners(corners)
+        result = _hull_of_quotients(corners, [(x, y) for x, _ in a_ends for y, _ in b_ends])
         with np.errstate(invalid="ignore"):
             contains_zero = (
                 ((b.lo < 0) | ((b.lo == 0) & ~b.lo_open))
@@ -292,6 +292,27 @@ def _quotient(
         value = np.where(np.isnan(x) | np.isnan(y), np.nan, value)
     attained_zero = (x == 0) & ~x_open
     return value, (x_open | y_open) & ~attained_zero
+
+
+def _hull_of_quotients(
+    corners: Sequence[tuple[FloatArray, BoolArray]],
+    operands: Sequence[tuple[FloatArray, FloatArray]],
+) -> Interval:
+    """The hull of quotient corners, ``operands`` the (dividend, divisor) of each.
+
+    A quotient of finite numbers too large for a float (1 / 5e-324) rounds to ±inf: the right
+    upper (lower) bound, but as a lower (upper) one it would leave out the true value, so the
+    largest float bounds that side instead.
+    """
+    big = np.finfo(float).max
+    for_lo, for_hi = [], []
+    with np.errstate(invalid="ignore"):
+        for (value, is_open), (x, y) in zip(corners, operands, strict=True):
+            overflowed = np.isinf(value) & np.isfinite(x) & np.isfinite(y) & (y != 0)
+            for_lo.append((np.where(overflowed & (value > 0), big, value), is_open))
+            for_hi.append((np.where(overflowed & (value < 0), -big, value), is_open))
+    lower, upper = _hull_of_corners(for_lo), _hull_of_corners(for_hi)
+    return Interval(lower.lo, upper.hi, lower.lo_open, upper.hi_open)
 
 
 def _hull_of_corners(corners: Sequence[tuple[FloatArray, BoolArray]]) -> Interval:

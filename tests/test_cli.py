@@ -112,6 +112,15 @@ def test_usage_errors_exit_2(capsys, mini_project: Path) -> None:
     assert run(capsys, "frobnicate")[0] == 2
 
 
+def test_a_bad_choice_is_named_with_the_choices_in_plain_words(capsys, mini_project: Path) -> None:
+    code, _, err = run(capsys, "check", str(mini_project), "--format", "pdf")
+    assert code == 2
+    assert err == (
+        "factlint: Invalid value for '--format' / '-f': 'pdf' is not one of 'text', 'json', "
+        "'html', 'junit', 'github', 'markdown'. (see `factlint check --help`)\n"
+    )
+
+
 def test_output_over_an_input_is_refused(mini_project: Path, capsys) -> None:
     target = mini_project / "facts" / "table.csv"
     before = target.read_bytes()

@@ -427,7 +427,9 @@ def _usage_error(exc: typer.TyperException) -> int:
         sys.stdout.write(exc.format_message().rstrip("\n") + "\n")
         return _fail("missing command (the commands are listed above)", EXIT_INPUT)
     hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-    return _fail(f"{exc.format_message()}{hint}", EXIT_INPUT)
+    # typer validates values with pydantic, whose messages start "Value error, "
+    message = exc.format_message().replace(": Value error, ", ": ")
+    return _fail(f"{message}{hint}", EXIT_INPUT)
 
 
 def main(argv: list[str] | None = None) -> int:

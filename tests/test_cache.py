@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
-import signal
 import subprocess
 import sys
-import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -178,25 +176,6 @@ def test_quotes_are_read_in_the_background_until_the_check_completes_or_is_aband
     assert multiprocessing.active_children() == []
     unbegun = ProvenanceCheck(frame, _MANY_SOURCE, jobs=2)
     assert unbegun.findings() == serial  # read here
-    assert multiprocessing.active_children() == []
-
-
-def test_a_worker_that_dies_while_reading_costs_time_not_the_verdicts(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A worker killed mid-way (out of memory, say) would leave its slice unread and the
-    check waiting for ever; the figures are read here instead."""
-    frame = _many_quotes()
-    serial = check_provenance(frame, _MANY_SOURCE, jobs=1)
-    monkeypatch.setattr(provenance, "POOL_MIN_FIGURES", 1)
-    monkeypatch.setattr(provenance, "WORKER_CHECK_SECONDS", 0.05)
-    read = provenance.figure_matches
-    slow = lambda *figure: time.sleep(0.3) or read(*figure)  # noqa: E731 - a one-line stand-in
-    monkeypatch.setattr(provenance, "figure_matches", slow)
-    check = ProvenanceCheck(frame, _MANY_SOURCE, jobs=2)
-    check.begin()
-    os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)
-    assert check.findings() == serial
     assert multiprocessing.active_children() == []
 
 

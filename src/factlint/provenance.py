@@ -33,7 +33,6 @@ from factlint.tables import FILE_COLUMN, LINE_COLUMN
 
 if TYPE_CHECKING:  # multiprocessing is imported only when quotes are many
     from multiprocessing.pool import AsyncResult, Pool
-    from multiprocessing.process import BaseProcess
 
 _CURLY_QUOTES = (
     ("\u2018", "'"),
@@ -89,8 +88,6 @@ def describe_figures(quote: str) -> str:
 #: distinct figures below this are read in this process; above it, by one process per core
 POOL_MIN_FIGURES = 40_000
 _POOL_WORK: list[tuple[str, str, str, str]] = []  # what forked workers read their slice of
-#: how often the workers are checked for one that died while their verdicts are waited for
-WORKER_CHECK_SECONDS = 0.5
 
 
 def _written_figure(value: str, unit: str, qualifier: str) -> str:
@@ -157,7 +154,6 @@ class _FigureReading:
         self._jobs = available_cores() if jobs is None else jobs
         self._flags: list[bool] | None = None
         self._pool: Pool | None = None
-        self._workers: list[BaseProcess] = []
         self._result: AsyncResult[list[bytes]] | None = None
 
     def start(self) -> None:
@@ -177,37 +173,23 @@ class _FigureReading:
             # a Ctrl-C that comes while the workers are forked is raised once they exist
             # (and are stopped): none of them must take it before it ignores it
             with _interrupts_held():
-                earlier = set(multiprocessing.active_children())
                 self._pool = multiprocessing.get_context("fork").Pool(jobs, _ignore_interrupts)
-                self._workers = [
-                    p for p in multiprocessing.active_children() if p not in earlier
-                ]
                 self._result = self._pool.map_async(_match_slice, slices)
         except BaseException:
             self.close()
             raise
 
     def flags(self) -> list[bool]:
-        """Per figure, whether its quote states it: from the workers, if any, or read here
-        (also when a worker died)."""
+        """Per figure, whether its quote states it (waiting for the workers, if any)."""
         if self._flags is None:
-            if self._result is not None:
+            if self._result is None:
+                self._flags = [figure_matches(*figure) for figure in self._figures]
+            else:
                 try:
-                    self._flags = self._workers_flags(self._result)
+                    self._flags = [bool(flag) for flag in b"".join(self._result.get())]
                 finally:
                     self.close()
-            if self._flags is None:
-                self._flags = [figure_matches(*figure) for figure in self._figures]
         return self._flags
-
-    def _workers_flags(self, result: AsyncResult[list[bytes]]) -> list[bool] | None:
-        """The workers' verdicts; None if one of them died (killed, out of memory): the
-        pool replaces it, but its slice is lost and would be waited for for ever."""
-        while not result.ready():
-            result.wait(WORKER_CHECK_SECONDS)
-            if any(worker.exitcode is not None for worker in self._workers):
-                return None
-        return [bool(flag) for flag in b"".join(result.get())]
 
     def close(self) -> None:
         """Stop the workers, at once if they are still reading."""

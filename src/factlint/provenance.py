@@ -159,7 +159,9 @@ class _FigureReading:
     def start(self) -> None:
         """Begin reading in worker processes when the figures are many."""
         figures, jobs = self._figures, self._jobs
-        if self._pool is not None or jobs < 2 or len(figures) < POOL_MIN_FIGURES:
+        if self._pool is not None or self._flags is not None:
+            return  # reading, or read
+        if jobs < 2 or len(figures) < POOL_MIN_FIGURES:
             return
         import multiprocessing  # only here: a small project never pays for the import
 

@@ -366,22 +366,27 @@ def _start(script: str, project: Path, out: Path, *extra: str) -> subprocess.Pop
     return proc
 
 
-def _finish(proc: subprocess.Popen[str]) -> tuple[str, str]:
-    """The process's output once it has exited; a process that hangs is killed, and fails."""
+def _interrupted_in_one_line(proc: subprocess.Popen[str], out: Path) -> None:
+    """The interrupted process exits 130 with one line and no half-written report; one that
+    hangs is killed, and fails."""
     try:
-        return proc.communicate(timeout=60)
+        stdout, stderr = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
         pytest.fail("the command hung after Ctrl-C")
+    assert proc.returncode == 130, stderr
+    assert stderr == "factlint: interrupted\n"
+    assert "Traceback" not in stdout
+    assert not out.exists() or json.loads(out.read_text(encoding="utf-8"))
 
 
-pytestmark_proc = pytest.mark.skipif(
+needs_proc = pytest.mark.skipif(
     not Path("/proc/self/stat").exists(), reason="reads processes' times from Linux's /proc"
 )
 
 
-@pytestmark_proc
+@needs_proc
 def test_sigint_exits_130_in_one_line(tmp_path: Path) -> None:
     # big enough, and without the cache, that the run is still going when the signal comes:
     # it needs about a second of processor time, and is interrupted after a third of one
@@ -392,15 +397,11 @@ def test_sigint_exits_130_in_one_line(tmp_path: Path) -> None:
     started = _cpu_seconds(proc.pid)
     _wait_until(lambda: _cpu_seconds(proc.pid) - started >= 0.3, "the check to be under way")
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = _finish(proc)
-    assert proc.returncode == 130, stderr
-    assert stderr == "factlint: interrupted\n"
-    assert "Traceback" not in stdout
+    _interrupted_in_one_line(proc, out)
     assert file_hashes(project) == before
-    assert not out.exists() or json.loads(out.read_text(encoding="utf-8"))
 
 
-@pytestmark_proc
+@needs_proc
 def test_ctrl_c_while_workers_read_quotes_stops_them_in_one_line(tmp_path: Path) -> None:
     """A terminal's Ctrl-C reaches every process of the command: the workers that read the
     quotes in the background leave it to the check, which stops them and says so once."""
@@ -410,9 +411,5 @@ def test_ctrl_c_while_workers_read_quotes_stops_them_in_one_line(tmp_path: Path)
     _wait_until(lambda: len(_children(proc.pid)) == 2, "the workers to start")
     workers = _children(proc.pid)
     os.killpg(proc.pid, signal.SIGINT)  # the whole group, as Ctrl-C in a terminal
-    stdout, stderr = _finish(proc)
-    assert proc.returncode == 130, stderr
-    assert stderr == "factlint: interrupted\n"
-    assert "Traceback" not in stdout
+    _interrupted_in_one_line(proc, out)
     assert not [w for w in workers if Path(f"/proc/{w}").exists()], "a worker was left behind"
-    assert not out.exists() or json.loads(out.read_text(encoding="utf-8"))
